@@ -9,3 +9,10 @@ if(GIT_FOUND AND EXISTS "${PROJECT_SOURCE_DIR}/.git")
     set(TICKPATH_GIT_COMMIT "${_commit}")
   endif()
 endif()
+
+# tickpath::version: the generated header tickpath/version.hpp (kVersion, kGitCommit).
+configure_file("${PROJECT_SOURCE_DIR}/cmake/templates/version.hpp.in"
+               "${PROJECT_BINARY_DIR}/generated/tickpath/version.hpp" @ONLY)
+add_library(tickpath_version INTERFACE)
+target_include_directories(tickpath_version INTERFACE "${PROJECT_BINARY_DIR}/generated")
+add_library(tickpath::version ALIAS tickpath_version)
