@@ -6,13 +6,13 @@
 //
 // Start-up and config errors are exceptions caught here once: printed, exit code 2 (STYLE B1.6a).
 
-#include <fmt/core.h>
-
 #include <cstdio>
 #include <exception>
 #include <filesystem>
 #include <string>
 #include <string_view>
+
+#include <fmt/core.h>
 
 #include "tickpath/config/load.hpp"
 #include "tickpath/version.hpp"
@@ -30,18 +30,22 @@ void print_usage(std::FILE* out) {
              "       tickpath --version\n");
 }
 
-void print_version() { fmt::print("tickpath {} (commit {})\n", tickpath::kVersion, tickpath::kGitCommit); }
+void print_version() {
+  fmt::print("tickpath {} (commit {})\n", tickpath::kVersion, tickpath::kGitCommit);
+}
 
 int check_config(const std::filesystem::path& file) {
   const auto cfg = tickpath::config::load_config_file(file);
-  fmt::print("# effective config of {} (secrets redacted)\n{}", file.string(), tickpath::config::format_config(cfg));
+  fmt::print("# effective config of {} (secrets redacted)\n{}", file.string(),
+             tickpath::config::format_config(cfg));
   return kExitOk;
 }
 
 int run(const std::filesystem::path& file) {
   const auto cfg = tickpath::config::load_config_file(file);
   print_version();
-  fmt::print("# effective config of {} (secrets redacted)\n{}", file.string(), tickpath::config::format_config(cfg));
+  fmt::print("# effective config of {} (secrets redacted)\n{}", file.string(),
+             tickpath::config::format_config(cfg));
   // The market-data, order-entry and simulator components arrive with issues #3-#5; until they
   // do, the engine has nothing to run and says so instead of pretending.
   fmt::print("tickpath: config is valid; no venue adapter is built into this version yet, exiting\n");

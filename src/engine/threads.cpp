@@ -1,11 +1,10 @@
 #include "tickpath/engine/threads.hpp"
 
-#include <pthread.h>
-#include <sched.h>
-
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <pthread.h>
+#include <sched.h>
 
 namespace tickpath::engine {
 

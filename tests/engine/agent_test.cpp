@@ -1,15 +1,16 @@
-#include <pthread.h>
-#include <sched.h>
+#include "tickpath/engine/agent.hpp"
 
 #include <array>
 #include <atomic>
-#include <catch2/catch.hpp>
 #include <chrono>
+#include <pthread.h>
+#include <sched.h>
 #include <stdexcept>
 #include <string>
 #include <thread>
 
-#include "tickpath/engine/agent.hpp"
+#include <catch2/catch.hpp>
+
 #include "tickpath/engine/idle.hpp"
 #include "tickpath/engine/threads.hpp"
 
@@ -63,7 +64,8 @@ struct ThrowingStartAgent {
 
 TEST_CASE("runs the duty cycle on its own named thread until stopped", "[engine][agent]") {
   ProbeAgent agent;
-  AgentRunner runner(agent, ThreadSpec{.name = "tp-test-agent", .cpu = -1, .idle = {.kind = IdleKind::BusySpin}});
+  AgentRunner runner(agent,
+                     ThreadSpec{.name = "tp-test-agent", .cpu = -1, .idle = {.kind = IdleKind::BusySpin}});
   runner.start();
   CHECK(runner.running());
   wait_for_cycles(agent, 1000);
@@ -102,7 +104,9 @@ TEST_CASE("pins the agent thread to the configured CPU", "[engine][threads]") {
   }
   REQUIRE(target >= 0);
   REQUIRE(last_cpu >= 0);
-  AgentRunner runner(agent, ThreadSpec{.name = "tp-pinned", .cpu = target, .idle = {.kind = IdleKind::Sleep, .sleep_ns = 100'000}});
+  AgentRunner runner(
+      agent,
+      ThreadSpec{.name = "tp-pinned", .cpu = target, .idle = {.kind = IdleKind::Sleep, .sleep_ns = 100'000}});
   runner.start();
   runner.stop();
   CHECK(agent.cpu_at_start == target);
@@ -169,7 +173,8 @@ TEST_CASE("stop is idempotent and the destructor stops a running agent", "[engin
   }
   ProbeAgent agent2;
   {
-    AgentRunner runner(agent2, ThreadSpec{.name = "tp-dtor2", .cpu = -1, .idle = {.kind = IdleKind::Backoff}});
+    AgentRunner runner(agent2,
+                       ThreadSpec{.name = "tp-dtor2", .cpu = -1, .idle = {.kind = IdleKind::Backoff}});
     runner.start();
     wait_for_cycles(agent2, 10);
   }
@@ -183,7 +188,9 @@ TEST_CASE("a throwing on_stop is reported, not lost", "[engine][agent]") {
     void on_start() {}
     void on_stop() { throw std::runtime_error("flush failed"); }
   } agent;
-  AgentRunner runner(agent, ThreadSpec{.name = "tp-stopthrow", .cpu = -1, .idle = {.kind = IdleKind::Sleep, .sleep_ns = 10'000}});
+  AgentRunner runner(
+      agent,
+      ThreadSpec{.name = "tp-stopthrow", .cpu = -1, .idle = {.kind = IdleKind::Sleep, .sleep_ns = 10'000}});
   runner.start();
   runner.stop();
   REQUIRE(runner.stop_error() != nullptr);

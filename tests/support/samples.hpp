@@ -17,19 +17,21 @@ inline std::filesystem::path samples_dir() {
   return TICKPATH_SAMPLES_DIR;
 }
 
-inline bool samples_present() { return std::filesystem::is_directory(samples_dir()); }
+inline bool samples_present() {
+  return std::filesystem::is_directory(samples_dir());
+}
 
 }  // namespace tickpath::test
 
-#define TICKPATH_SKIP(reason)                          \
-  do {                                                 \
-    std::printf("TICKPATH-SKIPPED: %s\n", (reason));   \
-    return;                                            \
+#define TICKPATH_SKIP(reason)                        \
+  do {                                               \
+    std::printf("TICKPATH-SKIPPED: %s\n", (reason)); \
+    return;                                          \
   } while (false)
 
-#define TICKPATH_REQUIRE_SAMPLES()                                                           \
-  do {                                                                                       \
-    if (!::tickpath::test::samples_present()) {                                              \
-      TICKPATH_SKIP("../shared/kraken-samples is absent");                                   \
-    }                                                                                        \
+#define TICKPATH_REQUIRE_SAMPLES()                         \
+  do {                                                     \
+    if (!::tickpath::test::samples_present()) {            \
+      TICKPATH_SKIP("../shared/kraken-samples is absent"); \
+    }                                                      \
   } while (false)

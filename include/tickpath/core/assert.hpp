@@ -12,11 +12,11 @@ namespace tickpath::detail {
 
 #if !defined(NDEBUG) || defined(TICKPATH_ENABLE_ASSERTS)
 #define TICKPATH_ASSERTS_ENABLED 1
-#define TICKPATH_ASSERT(cond, msg)                                                   \
-  do {                                                                               \
-    if (TICKPATH_UNLIKELY(!(cond))) {                                                \
-      ::tickpath::detail::assert_failed(#cond, (msg), __FILE__, __LINE__);           \
-    }                                                                                \
+#define TICKPATH_ASSERT(cond, msg)                                         \
+  do {                                                                     \
+    if (TICKPATH_UNLIKELY(!(cond))) {                                      \
+      ::tickpath::detail::assert_failed(#cond, (msg), __FILE__, __LINE__); \
+    }                                                                      \
   } while (false)
 #else
 #define TICKPATH_ASSERTS_ENABLED 0

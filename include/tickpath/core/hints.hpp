@@ -19,6 +19,8 @@ inline constexpr std::size_t kCacheLine = 64;
 inline constexpr std::size_t kFalseSharingRange = 128;
 
 // Spin-wait hint: tells the core we are in a busy loop (saves power, frees the sibling thread).
-TICKPATH_ALWAYS_INLINE void cpu_relax() noexcept { __builtin_ia32_pause(); }
+TICKPATH_ALWAYS_INLINE void cpu_relax() noexcept {
+  __builtin_ia32_pause();
+}
 
 }  // namespace tickpath

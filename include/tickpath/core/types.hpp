@@ -20,13 +20,19 @@ class Price {
 
   // Moving a price by a whole number of ticks; the difference of two prices is a tick count.
   [[nodiscard]] constexpr Price offset(std::int64_t ticks) const noexcept { return Price{ticks_ + ticks}; }
-  [[nodiscard]] friend constexpr std::int64_t operator-(Price a, Price b) noexcept { return a.ticks_ - b.ticks_; }
+  [[nodiscard]] friend constexpr std::int64_t operator-(Price a, Price b) noexcept {
+    return a.ticks_ - b.ticks_;
+  }
 
   friend constexpr auto operator<=>(Price, Price) noexcept = default;
 
   // Sentinels for "no price": below and above every real price.
-  [[nodiscard]] static constexpr Price min() noexcept { return Price{std::numeric_limits<std::int64_t>::min()}; }
-  [[nodiscard]] static constexpr Price max() noexcept { return Price{std::numeric_limits<std::int64_t>::max()}; }
+  [[nodiscard]] static constexpr Price min() noexcept {
+    return Price{std::numeric_limits<std::int64_t>::min()};
+  }
+  [[nodiscard]] static constexpr Price max() noexcept {
+    return Price{std::numeric_limits<std::int64_t>::max()};
+  }
 
  private:
   std::int64_t ticks_{0};
@@ -62,8 +68,12 @@ class Qty {
 
 enum class Side : std::uint8_t { Buy = 0, Sell = 1 };
 
-[[nodiscard]] constexpr Side opposite(Side s) noexcept { return s == Side::Buy ? Side::Sell : Side::Buy; }
-[[nodiscard]] constexpr const char* to_string(Side s) noexcept { return s == Side::Buy ? "buy" : "sell"; }
+[[nodiscard]] constexpr Side opposite(Side s) noexcept {
+  return s == Side::Buy ? Side::Sell : Side::Buy;
+}
+[[nodiscard]] constexpr const char* to_string(Side s) noexcept {
+  return s == Side::Buy ? "buy" : "sell";
+}
 
 // Dense index of an instrument in the process's InstrumentRegistry; usable as an array index.
 class InstrumentId {

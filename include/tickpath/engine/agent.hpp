@@ -24,7 +24,8 @@ namespace tickpath::engine {
 // agent's own thread, before the first and after the last cycle; they may allocate and throw.
 template <typename A>
 concept Agent = requires(A a) {
-  { a.do_work() } noexcept -> std::same_as<int>;
+  { a.do_work() }
+  noexcept->std::same_as<int>;
   a.on_start();
   a.on_stop();
 };
@@ -90,7 +91,8 @@ class AgentRunner {
     try {
       set_current_thread_name(spec_.name);
       if (const std::error_code ec = pin_current_thread(spec_.cpu)) {
-        throw std::system_error(ec, "thread '" + spec_.name + "': cannot pin to CPU " + std::to_string(spec_.cpu));
+        throw std::system_error(
+            ec, "thread '" + spec_.name + "': cannot pin to CPU " + std::to_string(spec_.cpu));
       }
       agent_.on_start();
     } catch (...) {

@@ -14,8 +14,10 @@ namespace tickpath::engine {
 
 template <typename I>
 concept IdleStrategy = requires(I i, int work) {
-  { i.idle(work) } noexcept;
-  { i.reset() } noexcept;
+  { i.idle(work) }
+  noexcept;
+  { i.reset() }
+  noexcept;
 };
 
 // Hot threads: never gives up the CPU; a pause instruction per empty cycle.
