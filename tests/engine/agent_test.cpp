@@ -15,6 +15,8 @@
 #include "tickpath/engine/threads.hpp"
 
 using namespace tickpath::engine;
+using tickpath::config::IdleKind;
+using tickpath::config::ThreadConfig;
 
 namespace {
 
@@ -64,8 +66,7 @@ struct ThrowingStartAgent {
 
 TEST_CASE("runs the duty cycle on its own named thread until stopped", "[engine][agent]") {
   ProbeAgent agent;
-  AgentRunner runner(agent,
-                     ThreadSpec{.name = "tp-test-agent", .cpu = -1, .idle = {.kind = IdleKind::BusySpin}});
+  AgentRunner runner(agent, ThreadConfig{.cpu = -1, .idle = IdleKind::BusySpin, .name = "tp-test-agent"});
   runner.start();
   CHECK(runner.running());
   wait_for_cycles(agent, 1000);
@@ -84,7 +85,7 @@ TEST_CASE("runs the duty cycle on its own named thread until stopped", "[engine]
 
 TEST_CASE("truncates a thread name to the 15 characters Linux keeps", "[engine][threads]") {
   ProbeAgent agent;
-  AgentRunner runner(agent, ThreadSpec{.name = "a-very-long-thread-name", .cpu = -1, .idle = {}});
+  AgentRunner runner(agent, ThreadConfig{.cpu = -1, .name = "a-very-long-thread-name"});
   runner.start();
   runner.stop();
   CHECK(agent.thread_name == "a-very-long-thr");
@@ -105,8 +106,7 @@ TEST_CASE("pins the agent thread to the configured CPU", "[engine][threads]") {
   REQUIRE(target >= 0);
   REQUIRE(last_cpu >= 0);
   AgentRunner runner(
-      agent,
-      ThreadSpec{.name = "tp-pinned", .cpu = target, .idle = {.kind = IdleKind::Sleep, .sleep_ns = 100'000}});
+      agent, ThreadConfig{.cpu = target, .idle = IdleKind::Sleep, .name = "tp-pinned", .sleep_ns = 100'000});
   runner.start();
   runner.stop();
   CHECK(agent.cpu_at_start == target);
@@ -114,7 +114,7 @@ TEST_CASE("pins the agent thread to the configured CPU", "[engine][threads]") {
 
 TEST_CASE("refuses to start on a CPU that does not exist and says which thread", "[engine][threads]") {
   ProbeAgent agent;
-  AgentRunner runner(agent, ThreadSpec{.name = "tp-hot", .cpu = 4000, .idle = {}});
+  AgentRunner runner(agent, ThreadConfig{.cpu = 4000, .name = "tp-hot"});
   try {
     runner.start();
     FAIL("start() should have thrown");
@@ -128,7 +128,7 @@ TEST_CASE("refuses to start on a CPU that does not exist and says which thread",
 
 TEST_CASE("passes an exception from on_start to the caller of start", "[engine][agent]") {
   ThrowingStartAgent agent;
-  AgentRunner runner(agent, ThreadSpec{.name = "tp-throw", .cpu = -1, .idle = {}});
+  AgentRunner runner(agent, ThreadConfig{.cpu = -1, .name = "tp-throw"});
   CHECK_THROWS_WITH(runner.start(), "venue unreachable");
   CHECK_FALSE(runner.running());
   runner.stop();  // harmless after a failed start
@@ -149,7 +149,7 @@ TEST_CASE("stops cleanly when the agent itself asks for it", "[engine][agent]") 
     void on_start() {}
     void on_stop() {}
   } agent;
-  AgentRunner runner(agent, ThreadSpec{.name = "tp-self", .cpu = -1, .idle = {.kind = IdleKind::BusySpin}});
+  AgentRunner runner(agent, ThreadConfig{.cpu = -1, .idle = IdleKind::BusySpin, .name = "tp-self"});
   agent.runner = &runner;
   agent.request_stop = [](void* r) noexcept { static_cast<AgentRunner<SelfStopping>*>(r)->request_stop(); };
   runner.start();
@@ -165,7 +165,7 @@ TEST_CASE("stops cleanly when the agent itself asks for it", "[engine][agent]") 
 TEST_CASE("stop is idempotent and the destructor stops a running agent", "[engine][agent]") {
   ProbeAgent agent;
   {
-    AgentRunner runner(agent, ThreadSpec{.name = "tp-dtor", .cpu = -1, .idle = {.kind = IdleKind::Backoff}});
+    AgentRunner runner(agent, ThreadConfig{.cpu = -1, .idle = IdleKind::Backoff, .name = "tp-dtor"});
     runner.start();
     wait_for_cycles(agent, 10);
     runner.stop();
@@ -173,8 +173,7 @@ TEST_CASE("stop is idempotent and the destructor stops a running agent", "[engin
   }
   ProbeAgent agent2;
   {
-    AgentRunner runner(agent2,
-                       ThreadSpec{.name = "tp-dtor2", .cpu = -1, .idle = {.kind = IdleKind::Backoff}});
+    AgentRunner runner(agent2, ThreadConfig{.cpu = -1, .idle = IdleKind::Backoff, .name = "tp-dtor2"});
     runner.start();
     wait_for_cycles(agent2, 10);
   }
@@ -189,8 +188,7 @@ TEST_CASE("a throwing on_stop is reported, not lost", "[engine][agent]") {
     void on_stop() { throw std::runtime_error("flush failed"); }
   } agent;
   AgentRunner runner(
-      agent,
-      ThreadSpec{.name = "tp-stopthrow", .cpu = -1, .idle = {.kind = IdleKind::Sleep, .sleep_ns = 10'000}});
+      agent, ThreadConfig{.cpu = -1, .idle = IdleKind::Sleep, .name = "tp-stopthrow", .sleep_ns = 10'000});
   runner.start();
   runner.stop();
   REQUIRE(runner.stop_error() != nullptr);

@@ -41,15 +41,24 @@ struct UnitsResult {
   DecimalError error{DecimalError::Ok};
 };
 
-// Parses an increment such as "0.5" or "1e-10". Zero and negative values are Malformed.
+// The exponents parse_increment accepts once normalised: 1e-24 up to 9223372036854775807e24. The
+// bound keeps every format_units result within kMaxDecimalChars.
+inline constexpr std::int32_t kMinIncrementExponent = -24;
+inline constexpr std::int32_t kMaxIncrementExponent = 24;
+
+// Parses an increment such as "0.5" or "1e-10". Zero and negative values are Malformed; a
+// normalised mantissa beyond int64 or an exponent outside the range above is Overflow.
 [[nodiscard]] IncrementResult parse_increment(std::string_view text) noexcept;
 
-// Exact conversion of decimal text to a whole number of increments.
+// Exact conversion of decimal text to a whole number of increments. The text must be a JSON number
+// (no quotes, whitespace, '+', leading zeros, ".5" or "5."); "-0" is 0. Any thread; ~5-10 ns.
+// An increment whose mantissa is not positive gives Malformed.
 [[nodiscard]] UnitsResult to_units(std::string_view text, Increment increment) noexcept;
 
 // Writes units * increment as plain decimal text (no exponent, no trailing zeros after the point,
-// "0" for zero) into out. Returns the number of characters written, or 0 if cap is too small.
-// kMaxDecimalChars always suffices.
+// "0" for zero, a leading '-' when negative) into out, without a terminating NUL. Returns the number
+// of characters written, or 0 if cap is too small or the increment's mantissa is not positive.
+// kMaxDecimalChars always suffices for increments within [kMinIncrementExponent, kMaxIncrementExponent].
 inline constexpr std::size_t kMaxDecimalChars = 64;
 [[nodiscard]] std::size_t format_units(std::int64_t units, Increment increment, char* out,
                                        std::size_t cap) noexcept;

@@ -1,7 +1,8 @@
 #pragma once
 // A thread is an agent in a duty cycle (STYLE B1.8, after Aeron's AgentRunner): the runner owns
 // one OS thread, places it (name, CPU) and calls agent.do_work() until asked to stop; the idle
-// strategy decides what to do when a cycle found no work. Tests drive agents by calling do_work()
+// strategy decides what to do when a cycle found no work. Name, CPU and idle strategy come from
+// the config's [threads.*] section. Tests drive agents by calling do_work()
 // by hand, with no thread at all.
 
 #include <atomic>
@@ -14,6 +15,7 @@
 #include <thread>
 #include <utility>
 
+#include "tickpath/config/config.hpp"
 #include "tickpath/core/hints.hpp"
 #include "tickpath/engine/idle.hpp"
 #include "tickpath/engine/threads.hpp"
@@ -30,16 +32,10 @@ concept Agent = requires(A a) {
   a.on_stop();
 };
 
-struct ThreadSpec {
-  std::string name{"tp-agent"};
-  int cpu{-1};  // -1: not pinned
-  IdleSpec idle{};
-};
-
 template <Agent A>
 class AgentRunner {
  public:
-  AgentRunner(A& agent, ThreadSpec spec) : agent_(agent), spec_(std::move(spec)) {}
+  AgentRunner(A& agent, config::ThreadConfig spec) : agent_(agent), spec_(std::move(spec)) {}
   AgentRunner(const AgentRunner&) = delete;
   AgentRunner& operator=(const AgentRunner&) = delete;
   ~AgentRunner() { stop(); }
@@ -84,7 +80,7 @@ class AgentRunner {
   // What on_stop() threw, if anything (stop() cannot throw).
   [[nodiscard]] std::exception_ptr stop_error() const noexcept { return stop_error_; }
 
-  [[nodiscard]] const ThreadSpec& spec() const noexcept { return spec_; }
+  [[nodiscard]] const config::ThreadConfig& spec() const noexcept { return spec_; }
 
  private:
   void thread_main(std::promise<void>& started) {
@@ -101,15 +97,19 @@ class AgentRunner {
     }
     started.set_value();
 
-    switch (spec_.idle.kind) {
-      case IdleKind::BusySpin:
+    // The one runtime branch: after it, the loop dispatches the idle strategy statically.
+    switch (spec_.idle) {
+      case config::IdleKind::BusySpin:
         loop(BusySpinIdle{});
         break;
-      case IdleKind::Backoff:
-        loop(BackoffIdle{spec_.idle.backoff});
+      case config::IdleKind::Backoff:
+        loop(BackoffIdle{{.spin_count = spec_.spin_count,
+                          .yield_count = spec_.yield_count,
+                          .min_sleep_ns = spec_.min_sleep_ns,
+                          .max_sleep_ns = spec_.max_sleep_ns}});
         break;
-      case IdleKind::Sleep:
-        loop(SleepIdle{spec_.idle.sleep_ns});
+      case config::IdleKind::Sleep:
+        loop(SleepIdle{spec_.sleep_ns});
         break;
     }
 
@@ -136,7 +136,7 @@ class AgentRunner {
   }
 
   A& agent_;
-  ThreadSpec spec_;
+  config::ThreadConfig spec_;
   std::thread thread_;
   // Written by other threads, polled by the agent's loop: on its own lines.
   alignas(kFalseSharingRange) std::atomic<bool> stop_{false};

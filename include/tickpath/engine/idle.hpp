@@ -95,14 +95,4 @@ class SleepIdle {
 
 static_assert(IdleStrategy<BusySpinIdle> && IdleStrategy<BackoffIdle> && IdleStrategy<SleepIdle>);
 
-// The runtime choice of an idle strategy, as read from the config. The runner turns it into one of
-// the types above before the loop starts, so the loop itself dispatches statically.
-enum class IdleKind : std::uint8_t { BusySpin, Backoff, Sleep };
-
-struct IdleSpec {
-  IdleKind kind{IdleKind::Backoff};
-  BackoffIdle::Params backoff{};
-  std::int64_t sleep_ns{1'000'000};
-};
-
 }  // namespace tickpath::engine

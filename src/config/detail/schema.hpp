@@ -1,0 +1,160 @@
+#pragma once
+// The file format, written once. describe() lists each section's keys in file order with their
+// type, range and checks; a visitor walks it. Loader (load.cpp) reads, type-checks and validates
+// TOML through it, and reports every key of the file it did not ask for as unknown; Printer
+// (format.cpp) writes TOML through it. So adding a key is one struct member and one line here,
+// and format_config can never disagree with the loader about names or order.
+//
+// A visitor V provides, for a key and a reference to the member it maps to (const when printing):
+//   text(key, std::string&, TextCheck, FieldFlags)        a TOML string
+//   boolean(key, bool&, FieldFlags)                       a TOML boolean
+//   integer(key, Int&, IntRange, FieldFlags)              a TOML integer, range-checked
+//   choice(key, Enum&, names, FieldFlags)                 a TOML string naming an enumerator
+//   increment(key, IncrementConfig&, FieldFlags)          a TOML string or number, exact
+//   forbidden(key, advice)                                a key that must not appear (reading only)
+//   section(key, Struct&)                                 a sub-table, described by describe()
+//   table_array(key, std::vector<Struct>&)                an array of tables ([[key]])
+// Within one section, scalar keys come before sub-tables (TOML requires it of the printer).
+
+#include <array>
+#include <concepts>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+#include "tickpath/config/config.hpp"
+
+namespace tickpath::config::detail {
+
+// T is U or const U: one describe() serves the loader (mutable) and the printer (const).
+template <class T, class U>
+concept Cv = std::same_as<std::remove_const_t<T>, U>;
+
+struct FieldFlags {
+  bool required{false};  // a missing key is an error (otherwise the default stays)
+  bool redact{false};    // printed as kRedacted when non-empty
+};
+
+// Inclusive range, optionally restricted to powers of two.
+struct IntRange {
+  std::int64_t min{0};
+  std::int64_t max{std::numeric_limits<std::int64_t>::max()};
+  bool power_of_two{false};
+};
+
+// Returns "" when the text is acceptable, else why not. The reason must not quote the text: the
+// error names the key and its position, and some values (api_key) are not to be echoed.
+// nullptr = any text without control characters.
+using TextCheck = std::string (*)(std::string_view text);
+
+template <class E>
+struct EnumName {
+  E value;
+  std::string_view name;
+};
+
+inline constexpr std::array<EnumName<IdleKind>, 3> kIdleKindNames{{
+    {IdleKind::BusySpin, "busy_spin"},
+    {IdleKind::Backoff, "backoff"},
+    {IdleKind::Sleep, "sleep"},
+}};
+
+inline constexpr std::array<EnumName<VenueKind>, 1> kVenueKindNames{{
+    {VenueKind::KrakenFutures, "kraken_futures"},
+}};
+
+inline constexpr std::int64_t kMaxCpu = 1023;                // CPU_SETSIZE - 1
+inline constexpr std::int64_t kMaxRunSeconds = 315'360'000;  // ten years; ns still fit in int64
+inline constexpr std::int64_t kMaxSleepNs = 1'000'000'000;   // longer sleeps delay shutdown
+inline constexpr std::int64_t kMaxIdleRounds = 1'000'000'000;
+
+std::string check_engine_name(std::string_view text);
+std::string check_thread_name(std::string_view text);
+std::string check_rest_url(std::string_view text);
+std::string check_ws_url(std::string_view text);
+std::string check_env_name(std::string_view text);
+std::string check_api_key(std::string_view text);
+std::string check_symbol(std::string_view text);
+
+// Parses a positive decimal increment into out; returns "" or why the text is not one.
+std::string parse_increment_text(std::string_view text, Increment& out);
+
+inline constexpr std::string_view kApiSecretAdvice =
+    "secrets must not be written in the config file; put the API secret in the environment "
+    "variable named by venue.api_secret_env (default TICKPATH_API_SECRET) or in a file named by "
+    "venue.api_secret_file (mode 0600 or 0400)";
+
+template <class V, Cv<EngineSection> T>
+void describe(V& v, T& s) {
+  v.text("name", s.name, check_engine_name, {});
+  v.integer("run_seconds", s.run_seconds, {.min = 0, .max = kMaxRunSeconds}, {});
+}
+
+template <class V, Cv<ThreadConfig> T>
+void describe(V& v, T& t) {
+  v.integer("cpu", t.cpu, {.min = -1, .max = kMaxCpu}, {});
+  v.choice("idle", t.idle, kIdleKindNames, {});
+  v.text("name", t.name, check_thread_name, {});
+  v.integer("spin_count", t.spin_count, {.min = 0, .max = kMaxIdleRounds}, {});
+  v.integer("yield_count", t.yield_count, {.min = 0, .max = kMaxIdleRounds}, {});
+  v.integer("min_sleep_ns", t.min_sleep_ns, {.min = 1, .max = kMaxSleepNs}, {});
+  v.integer("max_sleep_ns", t.max_sleep_ns, {.min = 1, .max = kMaxSleepNs}, {});
+  v.integer("sleep_ns", t.sleep_ns, {.min = 1, .max = kMaxSleepNs}, {});
+}
+
+template <class V, Cv<ThreadsConfig> T>
+void describe(V& v, T& t) {
+  v.section("hot", t.hot);
+  v.section("cold", t.cold);
+  v.section("journal", t.journal);
+}
+
+template <class V, Cv<RingsConfig> T>
+void describe(V& v, T& r) {
+  v.integer("journal_capacity_bytes", r.journal_capacity_bytes,
+            {.min = std::int64_t{1} << 12, .max = std::int64_t{1} << 30, .power_of_two = true}, {});
+  v.integer("cold_to_hot_capacity", r.cold_to_hot_capacity,
+            {.min = 8, .max = std::int64_t{1} << 20, .power_of_two = true}, {});
+  v.integer("hot_to_cold_capacity", r.hot_to_cold_capacity,
+            {.min = 8, .max = std::int64_t{1} << 20, .power_of_two = true}, {});
+}
+
+template <class V, Cv<VenueConfig> T>
+void describe(V& v, T& s) {
+  v.choice("kind", s.kind, kVenueKindNames, {});
+  v.text("rest_url", s.rest_url, check_rest_url, {});
+  v.text("ws_url", s.ws_url, check_ws_url, {});
+  v.text("ca_file", s.ca_file, nullptr, {});
+  v.text("api_key", s.api_key, check_api_key, {.redact = true});
+  v.text("api_key_env", s.api_key_env, check_env_name, {});
+  v.text("api_secret_env", s.api_secret_env, check_env_name, {});
+  v.text("api_secret_file", s.api_secret_file, nullptr, {});
+  v.forbidden("api_secret", kApiSecretAdvice);
+}
+
+template <class V, Cv<InstrumentConfig> T>
+void describe(V& v, T& i) {
+  v.text("symbol", i.symbol, check_symbol, {.required = true});
+  v.increment("tick_size", i.tick_size, {.required = true});
+  v.increment("size_step", i.size_step, {.required = true});
+}
+
+template <class V, Cv<SimConfig> T>
+void describe(V& v, T& s) {
+  v.boolean("embedded", s.embedded, {});
+  v.integer("seed", s.seed, {.min = 0}, {});
+}
+
+template <class V, Cv<EngineConfig> T>
+void describe(V& v, T& c) {
+  v.section("engine", c.engine);
+  v.section("threads", c.threads);
+  v.section("rings", c.rings);
+  v.section("venue", c.venue);
+  v.table_array("instruments", c.instruments);
+  v.section("sim", c.sim);
+}
+
+}  // namespace tickpath::config::detail

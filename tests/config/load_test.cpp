@@ -1,0 +1,454 @@
+// tests/config/load_test.cpp: include/tickpath/config/load.hpp, the loader and its messages.
+
+#include "tickpath/config/load.hpp"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+namespace tickpath::config {
+namespace {
+
+// The text of the ConfigError that loading toml throws, or a test failure if it loads.
+std::string error_of(std::string_view toml) {
+  try {
+    (void)load_config_string(toml, "t.toml");
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  FAIL("expected a ConfigError for:\n" << toml);
+  return {};
+}
+
+std::vector<ConfigIssue> issues_of(std::string_view toml) {
+  try {
+    (void)load_config_string(toml, "t.toml");
+  } catch (const ConfigError& e) {
+    return e.issues();
+  }
+  FAIL("expected a ConfigError for:\n" << toml);
+  return {};
+}
+
+TEST_CASE("an empty file gives every default", "[config]") {
+  const EngineConfig c = load_config_string("", "empty.toml");
+  CHECK(c.source == "empty.toml");
+  CHECK(c.engine.name == "tickpath");
+  CHECK(c.engine.run_seconds == 0);
+  CHECK(c.threads.hot.cpu == -1);
+  CHECK(c.threads.hot.idle == IdleKind::BusySpin);
+  CHECK(c.threads.hot.name == "tp-hot");
+  CHECK(c.threads.cold.idle == IdleKind::Backoff);
+  CHECK(c.threads.cold.name == "tp-cold");
+  CHECK(c.threads.journal.idle == IdleKind::Backoff);
+  CHECK(c.threads.journal.name == "tp-journal");
+  CHECK(c.threads.cold.min_sleep_ns <= c.threads.cold.max_sleep_ns);
+  CHECK(c.rings.journal_capacity_bytes == (std::size_t{1} << 24));
+  CHECK(c.rings.cold_to_hot_capacity == 4096);
+  CHECK(c.rings.hot_to_cold_capacity == 4096);
+  CHECK(c.venue.kind == VenueKind::KrakenFutures);
+  CHECK(c.venue.rest_url == "https://futures.kraken.com/derivatives/api/v3");
+  CHECK(c.venue.ws_url == "wss://futures.kraken.com/ws/v1");
+  CHECK(c.venue.ca_file.empty());
+  CHECK(c.venue.api_key.empty());
+  CHECK(c.venue.api_key_env == "TICKPATH_API_KEY");
+  CHECK(c.venue.api_secret_env == "TICKPATH_API_SECRET");
+  CHECK(c.venue.api_secret_file.empty());
+  CHECK(c.instruments.empty());
+  CHECK(c.sim.embedded);
+  CHECK(c.sim.seed == 1);
+  CHECK(c == EngineConfig{.source = "empty.toml"});
+}
+
+TEST_CASE("keys that are given override the defaults and the others keep them", "[config]") {
+  const EngineConfig c = load_config_string(R"(
+[engine]
+run_seconds = 30
+[threads.cold]
+cpu = 3
+idle = "sleep"
+sleep_ns = 500
+[rings]
+cold_to_hot_capacity = 1024
+[venue]
+api_key = "pub-key-id"
+[sim]
+seed = 42
+)",
+                                            "t.toml");
+  EngineConfig expected{.source = "t.toml"};
+  expected.engine.run_seconds = 30;
+  expected.threads.cold.cpu = 3;
+  expected.threads.cold.idle = IdleKind::Sleep;
+  expected.threads.cold.sleep_ns = 500;
+  expected.rings.cold_to_hot_capacity = 1024;
+  expected.venue.api_key = "pub-key-id";
+  expected.sim.seed = 42;
+  CHECK(c == expected);
+}
+
+TEST_CASE("designated initialisers build a config that compares equal to the loaded one", "[config]") {
+  const EngineConfig built{
+      .engine = {.name = "desk-1", .run_seconds = 5},
+      .threads = {.hot = {.cpu = 2, .idle = IdleKind::BusySpin, .name = "tp-hot"}},
+      .instruments = {{.symbol = "PI_XBTUSD",
+                       .tick_size = make_increment("0.5"),
+                       .size_step = make_increment("1")}},
+      .sim = {.embedded = false},
+      .source = "t.toml",
+  };
+  const EngineConfig loaded = load_config_string(R"(
+[engine]
+name = "desk-1"
+run_seconds = 5
+[threads.hot]
+cpu = 2
+[[instruments]]
+symbol = "PI_XBTUSD"
+tick_size = "0.5"
+size_step = "1"
+[sim]
+embedded = false
+)",
+                                                 "t.toml");
+  CHECK(loaded == built);
+}
+
+TEST_CASE("a missing required key is reported at the position of its parent table", "[config]") {
+  CHECK(
+      error_of("[engine]\nname = \"x\"\n\n[[instruments]]\nsymbol = \"PI_XBTUSD\"\ntick_size = \"0.5\"\n") ==
+      "t.toml:4:1: instruments[0].size_step: missing required key");
+}
+
+TEST_CASE("every missing required key of an instrument is reported", "[config]") {
+  const std::vector<ConfigIssue> issues = issues_of("[[instruments]]\n");
+  REQUIRE(issues.size() == 3);
+  CHECK(issues[0].key == "instruments[0].symbol");
+  CHECK(issues[1].key == "instruments[0].tick_size");
+  CHECK(issues[2].key == "instruments[0].size_step");
+  for (const ConfigIssue& issue : issues) {
+    CHECK(issue.line == 1);
+    CHECK(issue.column == 1);
+    CHECK(issue.message == "missing required key");
+  }
+}
+
+TEST_CASE("a value of the wrong type names the expected and the actual type at the value", "[config]") {
+  CHECK(error_of("[threads.hot]\ncpu = \"3\"\n") ==
+        "t.toml:2:7: threads.hot.cpu: expected an integer, got a string");
+  CHECK(error_of("[sim]\nembedded = 1\n") ==
+        "t.toml:2:12: sim.embedded: expected a boolean (true or false), got an integer");
+  CHECK(error_of("[engine]\nname = 5\n") == "t.toml:2:8: engine.name: expected a string, got an integer");
+  CHECK(error_of("[engine]\nrun_seconds = 1.5\n") ==
+        "t.toml:2:15: engine.run_seconds: expected an integer, got a float");
+  CHECK(error_of("[[instruments]]\nsymbol = \"X\"\ntick_size = true\nsize_step = \"1\"\n") ==
+        "t.toml:3:13: instruments[0].tick_size: expected a decimal string such as \"0.5\" or a number, got a "
+        "boolean");
+}
+
+TEST_CASE("a section given as another type is a type error at that value", "[config]") {
+  CHECK(error_of("threads = 3\n") == "t.toml:1:11: threads: expected a table, got an integer");
+  CHECK(error_of("[instruments]\nsymbol = \"X\"\n") ==
+        "t.toml:1:1: instruments: expected an array of tables ([[instruments]]), got a table");
+  CHECK(error_of("instruments = [1]\n") == "t.toml:1:16: instruments[0]: expected a table, got an integer");
+}
+
+TEST_CASE("an unknown key close to a known one is reported with a suggestion", "[config]") {
+  CHECK(error_of("[threads.hot]\ncpus = 3\n") ==
+        "t.toml:2:1: threads.hot.cpus: unknown key (did you mean 'cpu'?)");
+  CHECK(error_of("[threads.hot]\nidel = \"sleep\"\n") ==
+        "t.toml:2:1: threads.hot.idel: unknown key (did you mean 'idle'?)");
+  CHECK(error_of("[engine]\nrun_second = 1\n") ==
+        "t.toml:2:1: engine.run_second: unknown key (did you mean 'run_seconds'?)");
+  CHECK(error_of("[venu]\nkind = \"kraken_futures\"\n") ==
+        "t.toml:1:2: venu: unknown key (did you mean 'venue'?)");
+  CHECK(error_of("[threads.hott]\ncpu = 1\n") ==
+        "t.toml:1:10: threads.hott: unknown key (did you mean 'hot'?)");
+}
+
+TEST_CASE("an unknown key far from every known key is reported with the known keys instead", "[config]") {
+  const std::string message = error_of("[sim]\nflavour = 2\n");
+  CHECK(message == "t.toml:2:1: sim.flavour: unknown key (known keys here: embedded, seed)");
+  CHECK(message.find("did you mean") == std::string::npos);
+}
+
+TEST_CASE("keys that need quoting are quoted in the dotted key of a message", "[config]") {
+  CHECK(error_of("[sim]\n\"a.b\" = 1\n") ==
+        "t.toml:2:1: sim.\"a.b\": unknown key (known keys here: embedded, seed)");
+}
+
+TEST_CASE("a value out of range states the allowed range and the value", "[config]") {
+  CHECK(error_of("[threads.hot]\ncpu = 2048\n") ==
+        "t.toml:2:7: threads.hot.cpu: out of range: must be between -1 and 1023, got 2048");
+  CHECK(error_of("[engine]\nrun_seconds = -1\n") ==
+        "t.toml:2:15: engine.run_seconds: out of range: must be between 0 and 315360000, got -1");
+  CHECK(error_of("[sim]\nseed = -5\n") == "t.toml:2:8: sim.seed: out of range: must be at least 0, got -5");
+  CHECK(error_of("[threads.journal]\nmin_sleep_ns = 0\n") ==
+        "t.toml:2:16: threads.journal.min_sleep_ns: out of range: must be between 1 and 1000000000, got 0");
+}
+
+TEST_CASE("a ring capacity must be a power of two within its range", "[config]") {
+  CHECK(
+      error_of("[rings]\ncold_to_hot_capacity = 1000\n") ==
+      "t.toml:2:24: rings.cold_to_hot_capacity: out of range: must be a power of two between 8 and 1048576, "
+      "got 1000");
+  CHECK(error_of("[rings]\njournal_capacity_bytes = 2048\n") ==
+        "t.toml:2:26: rings.journal_capacity_bytes: out of range: must be a power of two between 4096 and "
+        "1073741824, got 2048");
+  CHECK(load_config_string("[rings]\nhot_to_cold_capacity = 8\n", "t.toml").rings.hot_to_cold_capacity == 8);
+}
+
+TEST_CASE("invalid text values are rejected with the rule they break", "[config]") {
+  CHECK(error_of("[threads.cold]\nname = \"tickpath-cold-thread\"\n") ==
+        "t.toml:2:8: threads.cold.name: is 20 characters long; the limit is 15 (Linux thread names hold 15 "
+        "characters)");
+  CHECK(error_of("[engine]\nname = \"\"\n") == "t.toml:2:8: engine.name: must not be empty");
+  CHECK(error_of("[engine]\nname = \"my engine\"\n") ==
+        "t.toml:2:8: engine.name: may only contain A-Z a-z 0-9 _ . -");
+  CHECK(
+      error_of("[venue]\napi_key_env = \"1KEY\"\n") ==
+      "t.toml:2:15: venue.api_key_env: is not an environment variable name: it must not start with a digit");
+  CHECK(error_of("[venue]\nca_file = \"a\\nb\"\n") ==
+        "t.toml:2:11: venue.ca_file: must not contain control characters");
+}
+
+TEST_CASE("an unknown enumerated value lists the accepted values", "[config]") {
+  CHECK(error_of("[venue]\nkind = \"binance\"\n") ==
+        "t.toml:2:8: venue.kind: unknown value 'binance'; accepted values: 'kraken_futures'");
+  CHECK(
+      error_of("[threads.hot]\nidle = \"spin\"\n") ==
+      "t.toml:2:8: threads.hot.idle: unknown value 'spin'; accepted values: 'busy_spin', 'backoff', 'sleep'");
+}
+
+TEST_CASE("venue URLs must use the right scheme and carry no credentials", "[config]") {
+  CHECK(error_of("[venue]\nrest_url = \"wss://h/x\"\n") ==
+        "t.toml:2:12: venue.rest_url: expected a URL starting with https:// or http://");
+  CHECK(error_of("[venue]\nws_url = \"https://h/ws\"\n") ==
+        "t.toml:2:10: venue.ws_url: expected a URL starting with wss:// or ws://");
+  CHECK(error_of("[venue]\nws_url = \"wss://user:pw@h/ws\"\n") ==
+        "t.toml:2:10: venue.ws_url: must not contain a user name or password; credentials come from "
+        "venue.api_key_env, venue.api_secret_env or venue.api_secret_file");
+  CHECK(error_of("[venue]\nrest_url = \"https:///x\"\n") == "t.toml:2:12: venue.rest_url: has no host");
+  CHECK(error_of("[venue]\nrest_url = \"https://h:70000/x\"\n") ==
+        "t.toml:2:12: venue.rest_url: has an invalid port; expected 1 to 65535");
+  const EngineConfig ok = load_config_string(
+      "[venue]\nrest_url = \"HTTP://[::1]:8080/derivatives/api/v3\"\nws_url = \"ws://localhost:8080\"\n",
+      "t.toml");
+  CHECK(ok.venue.rest_url == "HTTP://[::1]:8080/derivatives/api/v3");
+}
+
+TEST_CASE("a TOML syntax error reports the parser's message and position", "[config]") {
+  const std::vector<ConfigIssue> issues = issues_of("[engine]\nname = \"tickpath\nrun_seconds = 1\n");
+  REQUIRE(issues.size() == 1);
+  CHECK(issues[0].source == "t.toml");
+  CHECK(issues[0].line == 2);
+  CHECK(issues[0].key.empty());
+  CHECK_THAT(issues[0].message, Catch::StartsWith("TOML syntax error: Error while parsing string"));
+  CHECK_THAT(issues[0].to_string(), Catch::StartsWith("t.toml:2:"));
+
+  CHECK_THAT(error_of("[sim]\nseed = 1\nseed = 2\n"), Catch::StartsWith("t.toml:3:") &&
+                                                          Catch::Contains("TOML syntax error") &&
+                                                          Catch::Contains("'seed'"));
+}
+
+TEST_CASE("an api_secret in the file is rejected with advice and without its value", "[config]") {
+  const std::string message = error_of("[venue]\napi_secret = \"c2VjcmV0LXZhbHVlLTEyMw==\"\n");
+  CHECK(message ==
+        "t.toml:2:1: venue.api_secret: secrets must not be written in the config file; put the API secret in "
+        "the "
+        "environment variable named by venue.api_secret_env (default TICKPATH_API_SECRET) or in a file named "
+        "by "
+        "venue.api_secret_file (mode 0600 or 0400)");
+  CHECK(message.find("c2VjcmV0") == std::string::npos);
+}
+
+TEST_CASE("a near miss of api_secret is not answered with a suggestion to write the secret", "[config]") {
+  const std::string message = error_of("[venue]\napi_secrt = \"xyz\"\n");
+  CHECK_THAT(message, Catch::StartsWith("t.toml:2:1: venue.api_secrt: unknown key"));
+  CHECK(message.find("'api_secret'") == std::string::npos);
+  CHECK(message.find("xyz") == std::string::npos);
+}
+
+TEST_CASE("a syntax error in a credential line withholds the parser's description", "[config]") {
+  const std::string message = error_of("[venue]\napi_secret = 1234567890123456789012345\n");
+  CHECK(message ==
+        "t.toml:2:39: TOML syntax error in a line that sets a credential (details withheld so that the value "
+        "is "
+        "not printed)");
+  CHECK(message.find("1234567890") == std::string::npos);
+}
+
+TEST_CASE("the redacted placeholder is not accepted as an api_key", "[config]") {
+  CHECK(
+      error_of("[venue]\napi_key = \"<redacted>\"\n") ==
+      "t.toml:2:11: venue.api_key: is the placeholder that format_config prints; write the real key here, or "
+      "remove the line to read the key from the variable named by venue.api_key_env");
+}
+
+TEST_CASE("a duplicate symbol is reported at its second occurrence, case-insensitively", "[config]") {
+  constexpr std::string_view kToml = R"([[instruments]]
+symbol = "PI_XBTUSD"
+tick_size = "0.5"
+size_step = "1"
+
+[[instruments]]
+symbol = "pi_xbtusd"
+tick_size = "0.5"
+size_step = "1"
+)";
+  CHECK(error_of(kToml) ==
+        "t.toml:7:10: instruments[1].symbol: duplicate symbol 'pi_xbtusd': instruments[0].symbol (line 2) is "
+        "already 'PI_XBTUSD'; symbols are compared case-insensitively");
+}
+
+TEST_CASE("an increment that is not a positive decimal is rejected", "[config]") {
+  const auto with_tick = [](std::string_view tick) {
+    return "[[instruments]]\nsymbol = \"X\"\ntick_size = " + std::string(tick) + "\nsize_step = \"1\"\n";
+  };
+  CHECK(error_of(with_tick("\"0.3x\"")) ==
+        "t.toml:3:13: instruments[0].tick_size: '0.3x' is not a positive decimal number such as \"0.5\" or "
+        "\"1e-4\"");
+  CHECK(error_of(with_tick("-0.5")) ==
+        "t.toml:3:13: instruments[0].tick_size: '-0.5' is not a positive decimal number such as \"0.5\" or "
+        "\"1e-4\"");
+  CHECK(error_of(with_tick("0")) ==
+        "t.toml:3:13: instruments[0].tick_size: '0' is not a positive decimal number such as \"0.5\" or "
+        "\"1e-4\"");
+  CHECK(error_of(with_tick("\"\"")) == "t.toml:3:13: instruments[0].tick_size: must not be empty");
+  CHECK_THAT(error_of(with_tick("inf")), Catch::Contains("'inf' is not a positive decimal number"));
+  CHECK(error_of(with_tick("\"1e-30\"")) ==
+        "t.toml:3:13: instruments[0].tick_size: '1e-30' is beyond what an increment can hold exactly (its "
+        "digits "
+        "must fit in 64 bits and its exponent lie between -24 and 24)");
+}
+
+TEST_CASE("increments are exact whether written as strings, integers or floats", "[config]") {
+  const EngineConfig c = load_config_string(R"(
+[[instruments]]
+symbol = "A"
+tick_size = 0.1
+size_step = 1_000
+
+[[instruments]]
+symbol = "B"
+tick_size = 1e-10
+size_step = 0.000_1
+
+[[instruments]]
+symbol = "C"
+tick_size = "0.025"
+size_step = +5E-1
+
+[[instruments]]
+"symbol" = "D"
+tick_size = 0.30000000000000004
+size_step = 0x10
+)",
+                                            "t.toml");
+  REQUIRE(c.instruments.size() == 4);
+  CHECK(c.instruments[0].tick_size == IncrementConfig{.text = "0.1", .value = {1, -1}});
+  CHECK(c.instruments[0].size_step == IncrementConfig{.text = "1000", .value = {1, 3}});
+  CHECK(c.instruments[1].tick_size == IncrementConfig{.text = "1e-10", .value = {1, -10}});
+  CHECK(c.instruments[1].size_step == IncrementConfig{.text = "0.0001", .value = {1, -4}});
+  CHECK(c.instruments[2].tick_size == IncrementConfig{.text = "0.025", .value = {25, -3}});
+  CHECK(c.instruments[2].size_step == IncrementConfig{.text = "5E-1", .value = {5, -1}});
+  // The written text is kept even where a double would have rounded it.
+  CHECK(c.instruments[3].tick_size.text == "0.30000000000000004");
+  CHECK(c.instruments[3].tick_size.value == Increment{30000000000000004, -17});
+  CHECK(c.instruments[3].size_step == IncrementConfig{.text = "16", .value = {16, 0}});
+}
+
+TEST_CASE("a float after non-ASCII text on its line is still quoted from its own text", "[config]") {
+  // Columns count code points; the written text only comes back if they are mapped to bytes right
+  // (the double's shortest form would be "-0.1").
+  const std::vector<ConfigIssue> issues = issues_of(
+      "instruments = [{symbol = \"\xc3\xa9\xe5\x90\x8d\", size_step = \"1\", "
+      "tick_size = -0.1000000000000000055511151231257827}]\n");
+  REQUIRE(issues.size() == 2);
+  CHECK(issues[0].key == "instruments[0].symbol");
+  CHECK(issues[1].key == "instruments[0].tick_size");
+  CHECK(issues[1].column == 61);
+  CHECK_THAT(issues[1].message,
+             Catch::StartsWith("'-0.1000000000000000055511151231257827' is not a positive"));
+}
+
+TEST_CASE("every problem in a file is reported in one pass, in file order", "[config]") {
+  const std::vector<ConfigIssue> issues = issues_of(R"([engine]
+run_seconds = "soon"
+colour = "blue"
+
+[threads.hot]
+cpu = 4096
+idle = "spin"
+
+[[instruments]]
+symbol = "PI_XBTUSD"
+tick_size = "half"
+)");
+  REQUIRE(issues.size() == 6);
+  CHECK(issues[0].to_string() == "t.toml:2:15: engine.run_seconds: expected an integer, got a string");
+  CHECK(issues[1].to_string() ==
+        "t.toml:3:1: engine.colour: unknown key (known keys here: name, run_seconds)");
+  CHECK(issues[2].to_string() ==
+        "t.toml:6:7: threads.hot.cpu: out of range: must be between -1 and 1023, got 4096");
+  CHECK(
+      issues[3].to_string() ==
+      "t.toml:7:8: threads.hot.idle: unknown value 'spin'; accepted values: 'busy_spin', 'backoff', 'sleep'");
+  CHECK(issues[4].to_string() == "t.toml:9:1: instruments[0].size_step: missing required key");
+  CHECK(issues[5].to_string() ==
+        "t.toml:11:13: instruments[0].tick_size: 'half' is not a positive decimal number such as \"0.5\" or "
+        "\"1e-4\"");
+}
+
+TEST_CASE("min_sleep_ns above max_sleep_ns is reported at max_sleep_ns", "[config]") {
+  CHECK(error_of("[threads.cold]\nmin_sleep_ns = 5000\nmax_sleep_ns = 4000\n") ==
+        "t.toml:3:16: threads.cold.max_sleep_ns: must be at least min_sleep_ns (5000), got 4000");
+  CHECK(error_of("[threads.cold]\nmin_sleep_ns = 2000000\n") ==
+        "t.toml:1:1: threads.cold.max_sleep_ns: must be at least min_sleep_ns (2000000), got 1000000");
+}
+
+TEST_CASE("two pinned threads may share a CPU only when neither busy-spins", "[config]") {
+  CHECK(error_of("[threads.hot]\ncpu = 2\n[threads.journal]\ncpu = 2\n") ==
+        "t.toml:4:7: threads.journal.cpu: CPU 2 is also given to threads.hot; a busy-spinning thread needs a "
+        "CPU "
+        "to itself");
+  const EngineConfig shared = load_config_string(
+      "[threads.cold]\ncpu = 1\n[threads.journal]\ncpu = 1\n[threads.hot]\ncpu = 2\n", "t.toml");
+  CHECK(shared.threads.cold.cpu == 1);
+  CHECK(shared.threads.journal.cpu == 1);
+}
+
+TEST_CASE("load_config_file names the file in its messages", "[config]") {
+  const std::string missing = "/nonexistent/tickpath/engine.toml";
+  try {
+    (void)load_config_file(missing);
+    FAIL("expected a ConfigError");
+  } catch (const ConfigError& e) {
+    CHECK(std::string(e.what()) == missing + ": cannot open the config file: No such file or directory");
+  }
+  try {
+    (void)load_config_file("/");
+    FAIL("expected a ConfigError");
+  } catch (const ConfigError& e) {
+    CHECK(std::string(e.what()) == "/: cannot read the config file: it is a directory");
+  }
+}
+
+TEST_CASE("make_increment builds an exact increment and rejects bad text", "[config]") {
+  CHECK(make_increment("0.5") == IncrementConfig{.text = "0.5", .value = {5, -1}});
+  CHECK(make_increment("1000") == IncrementConfig{.text = "1000", .value = {1, 3}});
+  CHECK_THROWS_WITH(make_increment("abc"),
+                    "increment 'abc' is not a positive decimal number such as \"0.5\" or \"1e-4\"");
+}
+
+TEST_CASE("enum names print as their TOML spelling", "[config]") {
+  CHECK(to_string(IdleKind::BusySpin) == "busy_spin");
+  CHECK(to_string(IdleKind::Backoff) == "backoff");
+  CHECK(to_string(IdleKind::Sleep) == "sleep");
+  CHECK(to_string(VenueKind::KrakenFutures) == "kraken_futures");
+}
+
+}  // namespace
+}  // namespace tickpath::config
