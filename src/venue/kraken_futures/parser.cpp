@@ -25,17 +25,20 @@
 // string buffer, both valid until the next frame.
 //
 // Two readers fill that field table. Flat frames -- an object of strings, numbers and literals,
-// plus `bids`/`asks` arrays of flat level objects, i.e. every book delta and snapshot -- are read by
-// FlatScanner below, one pass over the bytes with no simdjson. It accepts a strict subset of
-// valid JSON (ASCII only, no escapes, well-formed numbers where a number is due) and hands the frame
-// back, having changed nothing, on anything else: nested or array values it does not expect, a
-// duplicated field, a key or value of the wrong type, a truncated or malformed frame. simdjson then
-// reads the frame from scratch and has the last word, errors included. Both readers collect the
-// same texts for any frame the scanner accepts, and the classify/convert step is shared, so results
-// and counters do not depend on which one read the frame (checked by the differential tests in
-// parser_fast_path_test.cpp). Why: simdjson's on-demand walk costs ~20 ns per field here (handle
-// copies, store-forwarding stalls) plus ~30 ns of stage 1 per frame; the scanner reads a delta in
-// about the time simdjson spends on stage 1 alone (bench/venue/kraken_futures).
+// plus `bids`/`asks` arrays of flat level objects, i.e. every book delta and snapshot, and live
+// trades, tickers and heartbeats -- are read by FlatScanner below, in one pass over the bytes
+// without simdjson. It accepts a subset of JSON: ASCII strings without escapes, number tokens (a
+// run of number characters that starts like a number; their syntax is checked when they are
+// converted, exactly as for simdjson's raw tokens), true/false/null, JSON whitespace. On anything
+// else -- a nested value it does not expect, a repeated field, a value of the wrong type, a
+// truncated or malformed frame, bytes after it -- it hands the frame back and simdjson reads it
+// from scratch, errors included. For any frame the scanner accepts, both readers collect the same
+// texts, and the classify/convert step is shared, so results and counters do not depend on which
+// one read the frame (the differential tests in parser_fast_path_test.cpp check that, prefixes and
+// byte mutations included). Deltas and levels laid out as Kraken sends them take a shorter path
+// still (read_delta_as_sent, read_levels). Why: with simdjson's on-demand API a delta took ~210 ns
+// here (per-field handle copies, store-forwarding stalls, stage 1), the scanner ~70 ns
+// (bench/venue/kraken_futures, *SimdjsonOnly vs default).
 
 namespace tickpath::venue::kraken_futures {
 namespace {
@@ -323,8 +326,8 @@ ParseError to_u64(std::string_view text, std::uint64_t& out) noexcept {
         out = v;
         return ParseError::None;
       }
-    } else if (std::uint64_t low = 0; eight_digits(text.data(), n - 8, v) &&
-                                      eight_digits(text.data() + (n - 8), 8, low)) {
+    } else if (std::uint64_t low = 0;
+               eight_digits(text.data(), n - 8, v) && eight_digits(text.data() + (n - 8), 8, low)) {
       out = v * 100'000'000 + low;
       return ParseError::None;
     }
@@ -413,6 +416,19 @@ struct Parser::Impl {
   std::vector<RawTrade> trades;
   std::uint32_t bid_count = 0;
   std::uint32_t ask_count = 0;
+
+  // Symbols as last sent -> the instrument the registry found for them, so that a frame costs two
+  // word compares instead of an uppercasing hash lookup (~7 ns). Exact bytes, so a hit is what
+  // find() answered for the same text; only found ids are kept, and ids never go away.
+  // Direct-mapped; symbols of 8..16 characters (every Kraken symbol) are cached.
+  struct SymbolSlot {
+    std::uint64_t head{0};    // bytes [0, 8)
+    std::uint64_t tail{0};    // bytes [n - 8, n)
+    std::uint32_t length{0};  // 0: empty
+    InstrumentId id{};
+  };
+  static constexpr std::size_t kSymbolSlots = 16;
+  std::array<SymbolSlot, kSymbolSlots> symbols{};
 
   [[nodiscard]] bool has(Field f) const noexcept { return (present & bit(f)) != 0; }
   [[nodiscard]] std::string_view get(Field f) const noexcept { return text[static_cast<std::size_t>(f)]; }
@@ -592,6 +608,7 @@ constexpr bool is_digit(char c) noexcept {
   return static_cast<unsigned char>(c) - static_cast<unsigned>('0') < 10;
 }
 
+#if !defined(__SSE2__)
 // Characters a JSON number token is made of; to_units checks their order.
 constexpr std::array<bool, 256> kNumberChars = [] {
   std::array<bool, 256> t{};
@@ -600,6 +617,7 @@ constexpr std::array<bool, 256> kNumberChars = [] {
   }
   return t;
 }();
+#endif
 
 // The first byte in [p, end) that ends a plain string or makes it one the scanner leaves to
 // simdjson: '"', '\\', a control character or a non-ASCII byte (UTF-8 is simdjson's to validate);
@@ -663,36 +681,62 @@ TICKPATH_ALWAYS_INLINE const char* number_stop(const char* p, const char* end) n
 #endif
 }
 
+TICKPATH_ALWAYS_INLINE std::uint64_t load_u64(const char* p) noexcept {
+  std::uint64_t v = 0;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+TICKPATH_ALWAYS_INLINE std::uint32_t load_u32(const char* p) noexcept {
+  std::uint32_t v = 0;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+// p[0, N - 1) equals the literal: two overlapping word compares against constants, where libc's
+// memcmp would be a call for 9..16 bytes. Reads only p[0, N - 1).
+template <std::size_t N>
+TICKPATH_ALWAYS_INLINE bool same_bytes(const char* p, const char (&lit)[N]) noexcept {
+  constexpr std::size_t kLength = N - 1;
+  static_assert(kLength >= 1 && kLength <= 16);
+  if constexpr (kLength >= 8) {
+    return ((load_u64(p) ^ load_u64(lit)) | (load_u64(p + kLength - 8) ^ load_u64(lit + kLength - 8))) == 0;
+  } else if constexpr (kLength >= 4) {
+    return ((load_u32(p) ^ load_u32(lit)) | (load_u32(p + kLength - 4) ^ load_u32(lit + kLength - 4))) == 0;
+  } else {
+    return std::memcmp(p, lit, kLength) == 0;
+  }
+}
+
 // Known keys that flat book frames carry, by length first; anything else goes through lookup(),
 // which gives the same answer for these.
 TICKPATH_ALWAYS_INLINE Field key_field(const char* k, std::size_t n) noexcept {
   switch (n) {
     case 3:
-      if (std::memcmp(k, "seq", 3) == 0)
+      if (same_bytes(k, "seq"))
         return Field::Seq;
-      if (std::memcmp(k, "qty", 3) == 0)
+      if (same_bytes(k, "qty"))
         return Field::QtyText;
       break;
     case 4:
-      if (std::memcmp(k, "feed", 4) == 0)
+      if (same_bytes(k, "feed"))
         return Field::FeedName;
-      if (std::memcmp(k, "side", 4) == 0)
+      if (same_bytes(k, "side"))
         return Field::SideName;
-      if (std::memcmp(k, "bids", 4) == 0)
+      if (same_bytes(k, "bids"))
         return Field::Bids;
-      if (std::memcmp(k, "asks", 4) == 0)
+      if (same_bytes(k, "asks"))
         return Field::Asks;
       break;
     case 5:
-      if (std::memcmp(k, "price", 5) == 0)
+      if (same_bytes(k, "price"))
         return Field::PriceText;
       break;
     case 9:
-      if (std::memcmp(k, "timestamp", 9) == 0)
+      if (same_bytes(k, "timestamp"))
         return Field::Timestamp;
       break;
     case 10:
-      if (std::memcmp(k, "product_id", 10) == 0)
+      if (same_bytes(k, "product_id"))
         return Field::ProductId;
       break;
     default:
@@ -703,13 +747,17 @@ TICKPATH_ALWAYS_INLINE Field key_field(const char* k, std::size_t n) noexcept {
 
 // Reads a flat frame into the field table (see the top of the file). read() returns false when
 // the frame is not one it handles, possibly leaving part of the table filled: the caller resets
-// it and falls back to simdjson. Counters are the caller's to add to, on success only. Every read checks `p < end_`
-// before it trusts a byte: what follows the frame is padding of any value.
+// it and falls back to simdjson. Counters are the caller's to add to, on success only. Every read checks `p <
+// end_` before it trusts a byte: what follows the frame is padding of any value.
 class FlatScanner {
  public:
-  FlatScanner(const char* data, std::size_t len, Parser::Impl& m) noexcept : p_(data), end_(data + len), m_(m) {}
+  FlatScanner(const char* data, std::size_t len, Parser::Impl& m) noexcept
+      : p_(data), end_(data + len), m_(m) {}
 
   [[nodiscard]] bool read() noexcept {
+    if (read_delta_as_sent()) {
+      return true;
+    }
     skip_ws();
     if (!take('{')) {
       return false;
@@ -742,24 +790,43 @@ class FlatScanner {
   [[nodiscard]] std::uint64_t unknown_fields() const noexcept { return unknown_fields_; }
 
  private:
-  void skip_ws() noexcept {
-    while (p_ < end_ && is_ws(*p_)) {
-      ++p_;
+  // The next bytes are `lit` (a literal of N - 1 characters): consume them.
+  template <std::size_t N>
+  [[nodiscard]] TICKPATH_ALWAYS_INLINE bool literal(const char (&lit)[N]) noexcept {
+    if (end_ - p_ < static_cast<std::ptrdiff_t>(N - 1) || !same_bytes(p_, lit)) {
+      return false;
     }
+    p_ += N - 1;
+    return true;
   }
-  [[nodiscard]] bool take(char c) noexcept {
-    if (p_ < end_ && *p_ == c) {
-      ++p_;
+
+  // A book delta laid out exactly as Kraken sends it (REAL 2021 capture, fixture book.json):
+  //   {"feed":"book","product_id":"..","side":"..","seq":N,"price":N,"qty":N,"timestamp":N}
+  // Reads the same texts the general loop below would, with a few compares instead of a key
+  // lookup per field. Any other layout (order, whitespace, extra fields) is left to that loop,
+  // from the start of the frame.
+  [[nodiscard]] bool read_delta_as_sent() noexcept {
+    const char* const start = p_;
+    auto& t = m_.text;
+    if (literal(R"({"feed":")") && read_plain(t[static_cast<std::size_t>(Field::FeedName)]) &&
+        literal(R"(,"product_id":")") && read_plain(t[static_cast<std::size_t>(Field::ProductId)]) &&
+        literal(R"(,"side":")") && read_plain(t[static_cast<std::size_t>(Field::SideName)]) &&
+        literal(R"(,"seq":)") && read_number(t[static_cast<std::size_t>(Field::Seq)]) &&
+        literal(R"(,"price":)") && read_number(t[static_cast<std::size_t>(Field::PriceText)]) &&
+        literal(R"(,"qty":)") && read_number(t[static_cast<std::size_t>(Field::QtyText)]) &&
+        literal(R"(,"timestamp":)") && read_number(t[static_cast<std::size_t>(Field::Timestamp)]) &&
+        p_ + 1 == end_ && *p_ == '}') {
+      m_.present = bit(Field::FeedName) | bit(Field::ProductId) | bit(Field::SideName) | bit(Field::Seq) |
+                   bit(Field::PriceText) | bit(Field::QtyText) | bit(Field::Timestamp);
+      p_ = end_;
       return true;
     }
+    p_ = start;
     return false;
   }
 
-  // A plain string starting at p_ ('"'), its text without the quotes.
-  [[nodiscard]] bool read_string(std::string_view& out) noexcept {
-    if (!take('"')) {
-      return false;
-    }
+  // The rest of a plain string whose opening quote has been read.
+  [[nodiscard]] TICKPATH_ALWAYS_INLINE bool read_plain(std::string_view& out) noexcept {
     const char* const stop = string_stop(p_, end_);
     if (stop >= end_ || *stop != '"') {
       return false;
@@ -768,6 +835,23 @@ class FlatScanner {
     p_ = stop + 1;
     return true;
   }
+
+  // Kraken sends no whitespace: one compare decides in the common case.
+  TICKPATH_ALWAYS_INLINE void skip_ws() noexcept {
+    while (p_ < end_ && static_cast<unsigned char>(*p_) <= ' ' && is_ws(*p_)) {
+      ++p_;
+    }
+  }
+  [[nodiscard]] TICKPATH_ALWAYS_INLINE bool take(char c) noexcept {
+    if (p_ < end_ && *p_ == c) {
+      ++p_;
+      return true;
+    }
+    return false;
+  }
+
+  // A plain string starting at p_ ('"'), its text without the quotes.
+  [[nodiscard]] bool read_string(std::string_view& out) noexcept { return take('"') && read_plain(out); }
 
   // A key and the ':' after it.
   [[nodiscard]] bool read_key(std::string_view& key) noexcept {
@@ -795,7 +879,8 @@ class FlatScanner {
   }
 
   [[nodiscard]] bool read_literal(std::string_view word) noexcept {
-    if (static_cast<std::size_t>(end_ - p_) < word.size() || std::memcmp(p_, word.data(), word.size()) != 0) {
+    if (end_ - p_ < static_cast<std::ptrdiff_t>(word.size()) ||
+        std::memcmp(p_, word.data(), word.size()) != 0) {
       return false;
     }
     p_ += word.size();
@@ -876,44 +961,16 @@ class FlatScanner {
       return true;
     }
     for (;;) {
-      if (!take('{')) {
-        return false;
-      }
-      skip_ws();
       RawLevel level{{}, {}, side};
-      bool has_price = false;
-      bool has_qty = false;
-      for (;;) {
-        std::string_view key;
-        if (!read_key(key)) {
+      // As Kraken sends them, {"price":N,"qty":N}, with a few compares; anything else (and what
+      // this read half-way) through read_level.
+      const char* const start = p_;
+      if (!(literal(R"({"price":)") && read_number(level.price) && literal(R"(,"qty":)") &&
+            read_number(level.qty) && take('}'))) {
+        p_ = start;
+        if (!read_level(level)) {
           return false;
         }
-        bool ok = false;
-        if (key.size() == 5 && std::memcmp(key.data(), "price", 5) == 0) {
-          ok = read_number(level.price);
-          has_price = true;
-        } else if (key.size() == 3 && std::memcmp(key.data(), "qty", 3) == 0) {
-          ok = read_number(level.qty);
-          has_qty = true;
-        } else {
-          ++unknown_fields_;
-          ok = skip_scalar();
-        }
-        if (!ok) {
-          return false;
-        }
-        skip_ws();
-        if (take(',')) {
-          skip_ws();
-          continue;
-        }
-        if (take('}')) {
-          break;
-        }
-        return false;
-      }
-      if (!has_price || !has_qty) {
-        return false;
       }
       m_.levels.push_back(level);  // reserved by the constructor; grows only past that (cold)
       ++count;
@@ -923,6 +980,45 @@ class FlatScanner {
         continue;
       }
       return take(']');
+    }
+  }
+
+  // One level object in any form the scanner accepts.
+  [[nodiscard]] bool read_level(RawLevel& level) noexcept {
+    if (!take('{')) {
+      return false;
+    }
+    skip_ws();
+    bool has_price = false;
+    bool has_qty = false;
+    for (;;) {
+      std::string_view key;
+      if (!read_key(key)) {
+        return false;
+      }
+      bool ok = false;
+      if (key.size() == 5 && same_bytes(key.data(), "price")) {
+        ok = read_number(level.price);
+        has_price = true;
+      } else if (key.size() == 3 && same_bytes(key.data(), "qty")) {
+        ok = read_number(level.qty);
+        has_qty = true;
+      } else {
+        ++unknown_fields_;
+        ok = skip_scalar();
+      }
+      if (!ok) {
+        return false;
+      }
+      skip_ws();
+      if (take(',')) {
+        skip_ws();
+        continue;
+      }
+      if (take('}')) {
+        return has_price && has_qty;
+      }
+      return false;
     }
   }
 
@@ -1143,10 +1239,26 @@ ParseResult Parser::convert(std::int64_t recv_ns) noexcept {
   out.error = ParseError::None;
 
   const auto instrument_of = [&](std::string_view symbol) noexcept -> const Instrument* {
+    const std::size_t n = symbol.size();
+    const bool cacheable = n - 8 <= 8;
+    Impl::SymbolSlot* slot = nullptr;
+    std::uint64_t head = 0;
+    std::uint64_t tail = 0;
+    if (TICKPATH_LIKELY(cacheable)) {
+      head = load_u64(symbol.data());
+      tail = load_u64(symbol.data() + n - 8);
+      slot = &m.symbols[((head ^ (tail * 0x9E3779B97F4A7C15ULL)) >> 60U) % Impl::kSymbolSlots];
+      if (TICKPATH_LIKELY(slot->length == n && slot->head == head && slot->tail == tail)) {
+        return &registry_->get(slot->id);
+      }
+    }
     const InstrumentId id = registry_->find(symbol);
     if (!id.valid()) {
       ++counters_.unknown_products;
       return nullptr;
+    }
+    if (slot != nullptr) {
+      *slot = Impl::SymbolSlot{head, tail, static_cast<std::uint32_t>(n), id};
     }
     return &registry_->get(id);
   };
