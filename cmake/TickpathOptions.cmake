@@ -6,7 +6,7 @@ add_library(tickpath::options ALIAS tickpath_options)
 target_compile_features(tickpath_options INTERFACE cxx_std_20)
 target_compile_options(tickpath_options INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wold-style-cast
-  -Wnon-virtual-dtor -Woverloaded-virtual -Wcast-align -Wnull-dereference -Wdouble-promotion
+  -Wnon-virtual-dtor -Woverloaded-virtual -Wcast-align -Wdouble-promotion
   -Wformat=2 -Wimplicit-fallthrough -Wmisleading-indentation
   $<$<CXX_COMPILER_ID:GNU>:-Wduplicated-cond -Wduplicated-branches -Wlogical-op>
   -fno-omit-frame-pointer)

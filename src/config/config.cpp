@@ -46,6 +46,10 @@ std::string_view to_string(VenueKind kind) noexcept {
   return name_of(kind, detail::kVenueKindNames);
 }
 
+std::string_view to_string(MarketDataFeed feed) noexcept {
+  return name_of(feed, detail::kMarketDataFeedNames);
+}
+
 IncrementConfig make_increment(std::string_view text) {
   IncrementConfig result{.text = std::string(text)};
   if (std::string reason = detail::parse_increment_text(text, result.value); !reason.empty()) {

@@ -1,5 +1,6 @@
 // EngineConfig -> TOML text, through the same schema the loader reads (detail/schema.hpp).
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <string>
@@ -19,6 +20,7 @@ namespace {
 using detail::EnumName;
 using detail::FieldFlags;
 using detail::IntRange;
+using detail::RealRange;
 using detail::TextCheck;
 
 // A TOML basic string: quotes, backslashes and control characters escaped.
@@ -81,6 +83,38 @@ class Printer {
       }
     }
     TICKPATH_ASSERT(false, "enumerator missing from the schema's name table");
+  }
+
+  // The shortest text that reads back as the same double, always with a '.' or an exponent so
+  // that TOML reads it as a float.
+  void real(std::string_view key, double value, RealRange /*range*/, FieldFlags /*flags*/) {
+    std::string text = fmt::format("{}", value);
+    if (text.find_first_of(".eEn") == std::string::npos) {
+      text += ".0";
+    }
+    line(key, text);
+  }
+
+  void text_list(std::string_view key, const std::vector<std::string>& values, TextCheck /*check*/,
+                 FieldFlags /*flags*/) {
+    std::string text = "[";
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      text += (i == 0 ? "" : ", ") + toml_string(values[i]);
+    }
+    line(key, text + "]");
+  }
+
+  template <class E, std::size_t N>
+  void choice_list(std::string_view key, const std::vector<E>& values,
+                   const std::array<EnumName<E>, N>& names, FieldFlags /*flags*/) {
+    std::string text = "[";
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      const auto it = std::find_if(names.begin(), names.end(),
+                                   [&](const EnumName<E>& entry) { return entry.value == values[i]; });
+      TICKPATH_ASSERT(it != names.end(), "enumerator missing from the schema's name table");
+      text += (i == 0 ? "" : ", ") + toml_string(it == names.end() ? std::string_view("?") : it->name);
+    }
+    line(key, text + "]");
   }
 
   // Always quoted: the text is exact, and a string stays exact on the way back in.

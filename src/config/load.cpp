@@ -32,6 +32,7 @@ namespace {
 using detail::EnumName;
 using detail::FieldFlags;
 using detail::IntRange;
+using detail::RealRange;
 using detail::TextCheck;
 
 char to_lower(char c) noexcept {
@@ -217,6 +218,7 @@ template <class T>
 void cross_check(Loader& /*loader*/, const T& /*section*/) {}
 void cross_check(Loader& loader, const ThreadConfig& thread);
 void cross_check(Loader& loader, const ThreadsConfig& threads);
+void cross_check(Loader& loader, const MarketDataConfig& market_data);
 void cross_check(Loader& loader, const EngineConfig& config);
 
 // Reads one TOML table through the schema. Every key the schema asks for is recorded, so finish()
@@ -315,6 +317,108 @@ class Loader {
       accepted += (accepted.empty() ? "'" : ", '") + std::string(entry.name) + "'";
     }
     invalid(key, *node, fmt::format("unknown value '{}'; accepted values: {}", value->get(), accepted));
+  }
+
+  // A float, or an integer (TOML has no "2" vs "2.0" distinction a person would expect).
+  void real(std::string_view key, double& out, RealRange range, FieldFlags flags) {
+    const toml::node* node = take(key, flags);
+    if (node == nullptr) {
+      return;
+    }
+    double v = 0;
+    if (const auto* f = node->as_floating_point(); f != nullptr) {
+      v = f->get();
+    } else if (const auto* i = node->as_integer(); i != nullptr) {
+      v = static_cast<double>(i->get());
+    } else {
+      wrong_type(key, *node, "a number");
+      return;
+    }
+    if (!(v >= range.min && v <= range.max)) {  // also rejects nan
+      invalid(key, *node,
+              fmt::format("out of range: must be between {} and {}, got {}", range.min, range.max, v));
+      return;
+    }
+    out = v;
+  }
+
+  // An array of strings, each checked like text(); the path of a bad element is key[i].
+  void text_list(std::string_view key, std::vector<std::string>& out, TextCheck check, FieldFlags flags) {
+    const toml::array* array = take_array(key, flags, "an array of strings");
+    if (array == nullptr) {
+      return;
+    }
+    std::vector<std::string> values;
+    bool ok = true;
+    for (std::size_t i = 0; i < array->size(); ++i) {
+      const toml::node& element = *array->get(i);
+      const std::string path = fmt::format("{}[{}]", child_path(key), i);
+      ctx_.note(path, position(element));
+      const auto* value = element.as_string();
+      if (value == nullptr) {
+        ctx_.error(position(element), path,
+                   fmt::format("expected a string, got {}", describe_type(element.type())));
+        ok = false;
+        continue;
+      }
+      const std::string& text = value->get();
+      std::string reason;
+      if (std::any_of(text.begin(), text.end(),
+                      [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
+        reason = "must not contain control characters";
+      } else if (check != nullptr) {
+        reason = check(text);
+      }
+      if (!reason.empty()) {
+        ctx_.error(position(element), path, std::move(reason));
+        ok = false;
+        continue;
+      }
+      values.push_back(text);
+    }
+    if (ok) {
+      out = std::move(values);
+    }
+  }
+
+  // An array of enumerator names.
+  template <class E, std::size_t N>
+  void choice_list(std::string_view key, std::vector<E>& out, const std::array<EnumName<E>, N>& names,
+                   FieldFlags flags) {
+    const toml::array* array = take_array(key, flags, "an array of strings");
+    if (array == nullptr) {
+      return;
+    }
+    std::vector<E> values;
+    bool ok = true;
+    for (std::size_t i = 0; i < array->size(); ++i) {
+      const toml::node& element = *array->get(i);
+      const std::string path = fmt::format("{}[{}]", child_path(key), i);
+      ctx_.note(path, position(element));
+      const auto* value = element.as_string();
+      if (value == nullptr) {
+        ctx_.error(position(element), path,
+                   fmt::format("expected a string, got {}", describe_type(element.type())));
+        ok = false;
+        continue;
+      }
+      const auto it = std::find_if(names.begin(), names.end(),
+                                   [&](const EnumName<E>& entry) { return entry.name == value->get(); });
+      if (it == names.end()) {
+        std::string accepted;
+        for (const auto& entry : names) {
+          accepted += (accepted.empty() ? "'" : ", '") + std::string(entry.name) + "'";
+        }
+        ctx_.error(position(element), path,
+                   fmt::format("unknown value '{}'; accepted values: {}", value->get(), accepted));
+        ok = false;
+        continue;
+      }
+      values.push_back(it->value);
+    }
+    if (ok) {
+      out = std::move(values);
+    }
   }
 
   // A string is taken as written. An integer is printed in decimal (exact). A float is taken from
@@ -453,6 +557,18 @@ class Loader {
     return node;
   }
 
+  const toml::array* take_array(std::string_view key, FieldFlags flags, std::string_view expected) {
+    const toml::node* node = take(key, flags);
+    if (node == nullptr) {
+      return nullptr;
+    }
+    const auto* array = node->as_array();
+    if (array == nullptr) {
+      wrong_type(key, *node, expected);
+    }
+    return array;
+  }
+
   void wrong_type(std::string_view key, const toml::node& node, std::string_view expected) {
     ctx_.error(position(node), child_path(key),
                fmt::format("expected {}, got {}", expected, describe_type(node.type())));
@@ -533,7 +649,51 @@ void cross_check(Loader& loader, const ThreadsConfig& threads) {
   }
 }
 
+void cross_check(Loader& loader, const MarketDataConfig& m) {
+  for (std::size_t j = 1; j < m.feeds.size(); ++j) {
+    for (std::size_t i = 0; i < j; ++i) {
+      if (m.feeds[i] == m.feeds[j]) {
+        loader.error_at(fmt::format("{}[{}]", loader.child_path("feeds"), j),
+                        fmt::format("'{}' is listed twice", to_string(m.feeds[j])));
+      }
+    }
+  }
+  if (m.feeds.empty()) {
+    loader.error_at(loader.child_path("feeds"),
+                    "must name at least one of 'book', 'trade', 'ticker', 'ticker_lite'");
+  }
+  const bool ticker = std::find(m.feeds.begin(), m.feeds.end(), MarketDataFeed::Ticker) != m.feeds.end();
+  const bool lite = std::find(m.feeds.begin(), m.feeds.end(), MarketDataFeed::TickerLite) != m.feeds.end();
+  if (ticker && lite) {
+    loader.error_at(loader.child_path("feeds"),
+                    "'ticker' and 'ticker_lite' carry the same prices; subscribe one of them");
+  }
+  if (m.backoff_max_ms < m.backoff_initial_ms) {
+    loader.error_at(loader.child_path("backoff_max_ms"),
+                    fmt::format("must be at least backoff_initial_ms ({}), got {}", m.backoff_initial_ms,
+                                m.backoff_max_ms));
+  }
+}
+
 void cross_check(Loader& loader, const EngineConfig& config) {
+  const std::vector<std::string>& products = config.market_data.products;
+  for (std::size_t j = 0; j < products.size(); ++j) {
+    const std::string path = fmt::format("market_data.products[{}]", j);
+    const bool known = std::any_of(config.instruments.begin(), config.instruments.end(),
+                                   [&](const InstrumentConfig& i) { return iequals(i.symbol, products[j]); });
+    if (!known) {
+      loader.error_at(path, fmt::format("'{}' is not one of the [[instruments]]", products[j]));
+      continue;
+    }
+    for (std::size_t i = 0; i < j; ++i) {
+      if (iequals(products[i], products[j])) {
+        loader.error_at(path, fmt::format("'{}' is already market_data.products[{}]; symbols are compared "
+                                          "case-insensitively",
+                                          products[j], i));
+        break;
+      }
+    }
+  }
   for (std::size_t j = 1; j < config.instruments.size(); ++j) {
     const std::string& symbol = config.instruments[j].symbol;
     for (std::size_t i = 0; i < j && !symbol.empty(); ++i) {

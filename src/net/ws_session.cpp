@@ -99,6 +99,8 @@ const char* to_string(CloseReason reason) noexcept {
       return "message_too_big";
     case CloseReason::LocalClose:
       return "local_close";
+    case CloseReason::Requested:
+      return "requested";
   }
   return "unknown";
 }
@@ -238,6 +240,19 @@ class WsSession<Transport>::Impl {
         return;
       default:
         fail(CloseReason::LocalClose, asio::error::operation_aborted);
+        return;
+    }
+  }
+
+  void reconnect() noexcept {
+    switch (state_) {
+      case SessionState::Idle:
+      case SessionState::Stopped:
+      case SessionState::Closing:
+      case SessionState::Backoff:
+        return;
+      default:
+        fail(CloseReason::Requested, asio::error::operation_aborted);
         return;
     }
   }
@@ -702,6 +717,11 @@ void WsSession<Transport>::start() {
 template <typename Transport>
 void WsSession<Transport>::stop() {
   impl_->stop();
+}
+
+template <typename Transport>
+void WsSession<Transport>::reconnect() noexcept {
+  impl_->reconnect();
 }
 
 template <typename Transport>

@@ -59,6 +59,10 @@ TEST_CASE("config/sim.toml loads as the embedded simulator run on 127.0.0.1", "[
   CHECK(c.instruments[3] == InstrumentConfig{.symbol = "PF_ETHUSD",
                                              .tick_size = make_increment("0.1"),
                                              .size_step = make_increment("0.001")});
+  CHECK(c.market_data.products ==
+        std::vector<std::string>{"PI_XBTUSD", "PF_XBTUSD", "PI_ETHUSD", "PF_ETHUSD"});
+  CHECK(c.market_data.feeds ==
+        std::vector<MarketDataFeed>{MarketDataFeed::Book, MarketDataFeed::Trade, MarketDataFeed::Ticker});
 }
 
 TEST_CASE("config/engine.example.toml loads and shows the defaults", "[config][files]") {

@@ -55,6 +55,23 @@ EngineConfig everything_changed() {
                       {.symbol = "PF_PEPEUSD",
                        .tick_size = make_increment("1e-10"),
                        .size_step = make_increment("1000")}},
+      .market_data = {.products = {"pi_xbtusd", "PF_PEPEUSD"},
+                      .feeds = {MarketDataFeed::TickerLite, MarketDataFeed::Book},
+                      .product_silence_ms = 0,
+                      .connection_silence_ms = 3'600'000,
+                      .ping_interval_ms = 1,
+                      .pong_timeout_ms = 60'000,
+                      .resolve_timeout_ms = 1,
+                      .connect_timeout_ms = 2,
+                      .tls_handshake_timeout_ms = 3,
+                      .ws_handshake_timeout_ms = 4,
+                      .close_timeout_ms = 5,
+                      .backoff_initial_ms = 7,
+                      .backoff_max_ms = 3'600'000,
+                      .backoff_multiplier = 1.5,
+                      .backoff_jitter = 0.0,
+                      .backoff_reset_after_ms = 0,
+                      .max_message_bytes = 4096},
       .sim = {.embedded = false, .seed = 9'223'372'036'854'775'807ULL},
       .source = "changed.toml",
   };
@@ -91,6 +108,11 @@ TEST_CASE("format_config prints every key, defaults included, as TOML sections",
                              "api_key_env = \"TICKPATH_API_KEY\"\napi_secret_env = \"TICKPATH_API_SECRET\"\n"
                              "api_secret_file = \"\"\n"));
   CHECK_THAT(printed, Catch::Contains("\n# no [[instruments]]\n"));
+  CHECK_THAT(printed,
+             Catch::Contains("\n[market_data]\nproducts = []\nfeeds = [\"book\", \"trade\", \"ticker\"]\n"
+                             "product_silence_ms = 15000\nconnection_silence_ms = 10000\n"
+                             "ping_interval_ms = 20000\npong_timeout_ms = 10000\n"));
+  CHECK_THAT(printed, Catch::Contains("\nbackoff_multiplier = 2.0\nbackoff_jitter = 0.2\n"));
   CHECK_THAT(printed, Catch::EndsWith("\n[sim]\nembedded = true\nseed = 1\n"));
   CHECK(printed.find("[threads]") == std::string::npos);
 }

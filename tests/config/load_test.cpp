@@ -452,3 +452,105 @@ TEST_CASE("enum names print as their TOML spelling", "[config]") {
 
 }  // namespace
 }  // namespace tickpath::config
+
+namespace tickpath::config {
+namespace {
+
+constexpr std::string_view kTwoInstruments = R"(
+[[instruments]]
+symbol = "PI_XBTUSD"
+tick_size = "0.5"
+size_step = "1"
+
+[[instruments]]
+symbol = "PF_XBTUSD"
+tick_size = "1"
+size_step = "0.0001"
+)";
+
+TEST_CASE("market_data defaults subscribe nothing, every feed, with the documented timings", "[config]") {
+  const MarketDataConfig m = load_config_string("", "empty.toml").market_data;
+  CHECK(m.products.empty());
+  CHECK(m.feeds ==
+        std::vector<MarketDataFeed>{MarketDataFeed::Book, MarketDataFeed::Trade, MarketDataFeed::Ticker});
+  CHECK(m.product_silence_ms == 15'000);
+  CHECK(m.connection_silence_ms == 10'000);
+  CHECK(m.ping_interval_ms == 20'000);
+  CHECK(m.pong_timeout_ms == 10'000);
+  CHECK(m.backoff_initial_ms == 250);
+  CHECK(m.backoff_max_ms == 30'000);
+  CHECK(m.backoff_multiplier == 2.0);
+  CHECK(m.backoff_jitter == 0.2);
+  CHECK(m.max_message_bytes == (std::int64_t{1} << 24));
+}
+
+TEST_CASE("market_data products and feeds load as written", "[config]") {
+  const EngineConfig c = load_config_string(std::string(kTwoInstruments) + R"(
+[market_data]
+products = ["pf_xbtusd", "PI_XBTUSD"]
+feeds = ["ticker_lite", "book"]
+backoff_multiplier = 3
+backoff_jitter = 0.5
+)",
+                                            "t.toml");
+  CHECK(c.market_data.products == std::vector<std::string>{"pf_xbtusd", "PI_XBTUSD"});
+  CHECK(c.market_data.feeds == std::vector<MarketDataFeed>{MarketDataFeed::TickerLite, MarketDataFeed::Book});
+  CHECK(c.market_data.backoff_multiplier == 3.0);
+  CHECK(c.market_data.backoff_jitter == 0.5);
+}
+
+TEST_CASE("a market_data product that is not one of the instruments is reported at its element", "[config]") {
+  const std::vector<ConfigIssue> issues = issues_of(std::string(kTwoInstruments) + R"(
+[market_data]
+products = ["PI_XBTUSD", "PI_ETHUSD", "pi_xbtusd"]
+)");
+  REQUIRE(issues.size() == 2);
+  CHECK(issues[0].key == "market_data.products[1]");
+  CHECK(issues[0].line == 13);
+  CHECK_THAT(issues[0].message, Catch::Contains("'PI_ETHUSD' is not one of the [[instruments]]"));
+  CHECK(issues[1].key == "market_data.products[2]");
+  CHECK_THAT(issues[1].message, Catch::Contains("already market_data.products[0]"));
+}
+
+TEST_CASE("market_data feeds must be known, distinct, non-empty and not both tickers", "[config]") {
+  CHECK_THAT(
+      error_of("[market_data]\nfeeds = [\"book\", \"candles\"]\n"),
+      Catch::Contains("market_data.feeds[1]: unknown value 'candles'; accepted values: 'book', 'trade', "
+                      "'ticker', 'ticker_lite'"));
+  CHECK_THAT(error_of("[market_data]\nfeeds = [\"book\", \"book\"]\n"),
+             Catch::Contains("market_data.feeds[1]: 'book' is listed twice"));
+  CHECK_THAT(error_of("[market_data]\nfeeds = []\n"),
+             Catch::Contains("market_data.feeds: must name at least one"));
+  CHECK_THAT(error_of("[market_data]\nfeeds = [\"ticker\", \"ticker_lite\"]\n"),
+             Catch::Contains("market_data.feeds: 'ticker' and 'ticker_lite'"));
+  CHECK_THAT(error_of("[market_data]\nfeeds = \"book\"\n"),
+             Catch::Contains("market_data.feeds: expected an array of strings, got a string"));
+  CHECK_THAT(error_of("[market_data]\nproducts = [1]\n"),
+             Catch::Contains("market_data.products[0]: expected a string, got an integer"));
+}
+
+TEST_CASE("market_data timings and backoff are range-checked", "[config]") {
+  CHECK_THAT(
+      error_of("[market_data]\nping_interval_ms = 0\n"),
+      Catch::Contains("market_data.ping_interval_ms: out of range: must be between 1 and 60000, got 0"));
+  CHECK_THAT(error_of("[market_data]\nbackoff_jitter = 1.5\n"),
+             Catch::Contains("market_data.backoff_jitter: out of range: must be between 0 and 1, got 1.5"));
+  CHECK_THAT(error_of("[market_data]\nbackoff_multiplier = \"2\"\n"),
+             Catch::Contains("market_data.backoff_multiplier: expected a number, got a string"));
+  CHECK_THAT(
+      error_of("[market_data]\nbackoff_initial_ms = 500\nbackoff_max_ms = 100\n"),
+      Catch::Contains("market_data.backoff_max_ms: must be at least backoff_initial_ms (500), got 100"));
+  CHECK_THAT(error_of("[market_data]\nmax_message_bytes = 100\n"),
+             Catch::Contains("market_data.max_message_bytes: out of range"));
+  CHECK_THAT(
+      error_of("[market_data]\nproduct_silense_ms = 100\n"),
+      Catch::Contains("market_data.product_silense_ms: unknown key (did you mean 'product_silence_ms'?)"));
+}
+
+TEST_CASE("market data feed names print as their TOML spelling", "[config]") {
+  CHECK(to_string(MarketDataFeed::Book) == "book");
+  CHECK(to_string(MarketDataFeed::TickerLite) == "ticker_lite");
+}
+
+}  // namespace
+}  // namespace tickpath::config

@@ -127,12 +127,55 @@ struct SimConfig {
   friend bool operator==(const SimConfig&, const SimConfig&) = default;
 };
 
+// Public market-data feeds. TOML: "book", "trade", "ticker", "ticker_lite".
+enum class MarketDataFeed : std::uint8_t { Book, Trade, Ticker, TickerLite };
+
+[[nodiscard]] std::string_view to_string(MarketDataFeed feed) noexcept;
+
+// [market_data]: the venue's public websocket (venue.ws_url, venue.ca_file): what to subscribe,
+// the watchdogs, keep-alive, connect-step timeouts and the reconnect backoff. Durations are
+// milliseconds (`_ms`). Rules checked by the loader: every product is one of [[instruments]]
+// (case-insensitively) and listed once; feeds are not empty, have no duplicates and hold at most
+// one of "ticker" and "ticker_lite"; backoff_max_ms >= backoff_initial_ms.
+struct MarketDataConfig {
+  std::vector<std::string> products{};  // symbols to subscribe; [] = no market data
+  std::vector<MarketDataFeed> feeds{MarketDataFeed::Book, MarketDataFeed::Trade, MarketDataFeed::Ticker};
+  // Watchdogs, 0 = off. A product with no message for product_silence_ms is resubscribed (ticker
+  // alone sends ~1 message/s per product); a connection with no frame at all for
+  // connection_silence_ms is dropped and reconnected.
+  std::int64_t product_silence_ms{15'000};     // 0 .. 3600000
+  std::int64_t connection_silence_ms{10'000};  // 0 .. 3600000
+  // Websocket keep-alive: protocol Ping every ping_interval_ms (Kraken closes connections not
+  // pinged for ~60 s), the connection is dead when its Pong is pong_timeout_ms late.
+  std::int64_t ping_interval_ms{20'000};  // 1 .. 60000
+  std::int64_t pong_timeout_ms{10'000};   // 1 .. 60000
+  // Connection steps, each 1 .. 60000.
+  std::int64_t resolve_timeout_ms{5'000};
+  std::int64_t connect_timeout_ms{5'000};
+  std::int64_t tls_handshake_timeout_ms{5'000};
+  std::int64_t ws_handshake_timeout_ms{5'000};
+  std::int64_t close_timeout_ms{2'000};
+  // Reconnect backoff (net/reconnect_policy.hpp): delay k = min(initial * multiplier^k, max),
+  // minus up to jitter of it at random; the count resets once a connection stayed up
+  // backoff_reset_after_ms.
+  std::int64_t backoff_initial_ms{250};         // 1 .. 3600000
+  std::int64_t backoff_max_ms{30'000};          // backoff_initial_ms .. 3600000
+  double backoff_multiplier{2.0};               // 1 .. 10
+  double backoff_jitter{0.2};                   // 0 .. 1
+  std::int64_t backoff_reset_after_ms{60'000};  // 0 .. 86400000
+  // Largest websocket message accepted (a PF_XBTUSD book snapshot is ~94 KB), 4 KiB .. 1 GiB.
+  std::int64_t max_message_bytes{std::int64_t{1} << 24};
+
+  friend bool operator==(const MarketDataConfig&, const MarketDataConfig&) = default;
+};
+
 struct EngineConfig {
   EngineSection engine{};
   ThreadsConfig threads{};
   RingsConfig rings{};
   VenueConfig venue{};
   std::vector<InstrumentConfig> instruments{};
+  MarketDataConfig market_data{};
   SimConfig sim{};
   std::string source{};  // name of the file (or string) it was loaded from; compared by ==
 

@@ -89,6 +89,7 @@ enum class CloseReason : std::uint8_t {
   WriteError,          // a send failed while open
   MessageTooBig,       // a message exceeded max_message_bytes
   LocalClose,          // stop() was called (the session goes to Stopped, not Backoff)
+  Requested,           // reconnect() was called (ec: asio::error::operation_aborted)
 };
 
 [[nodiscard]] const char* to_string(SessionState state) noexcept;
@@ -170,6 +171,12 @@ class WsSession {
   // Graceful: an Open connection sends a close frame and waits for the server's (close_timeout);
   // the session ends in Stopped and does not reconnect. Call poll() until state() == Stopped.
   void stop();
+  // Drops the current connection (or connection attempt) at once, without a close handshake --
+  // the peer is presumed dead or stale (a silent feed) -- and reconnects after a backoff delay,
+  // exactly as after a failure: on_close(CloseReason::Requested, operation_aborted), then Backoff.
+  // No effect in Idle, Backoff, Closing or Stopped. Cold (tears the stream down); may be called
+  // from a handler callback.
+  void reconnect() noexcept;
 
   // One duty cycle: drives the current step, runs completions, checks deadlines. Returns the
   // amount of work done (0 = idle). noexcept, non-blocking; see the steady-state contract above.

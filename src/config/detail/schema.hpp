@@ -10,6 +10,9 @@
 //   boolean(key, bool&, FieldFlags)                       a TOML boolean
 //   integer(key, Int&, IntRange, FieldFlags)              a TOML integer, range-checked
 //   choice(key, Enum&, names, FieldFlags)                 a TOML string naming an enumerator
+//   real(key, double&, RealRange, FieldFlags)             a TOML float (or integer), range-checked
+//   text_list(key, std::vector<std::string>&, TextCheck, FieldFlags)   an array of strings
+//   choice_list(key, std::vector<Enum>&, names, FieldFlags)            an array of enumerator names
 //   increment(key, IncrementConfig&, FieldFlags)          a TOML string or number, exact
 //   forbidden(key, advice)                                a key that must not appear (reading only)
 //   section(key, Struct&)                                 a sub-table, described by describe()
@@ -44,6 +47,12 @@ struct IntRange {
   bool power_of_two{false};
 };
 
+// Inclusive range of a float.
+struct RealRange {
+  double min{0};
+  double max{0};
+};
+
 // Returns "" when the text is acceptable, else why not. The reason must not quote the text: the
 // error names the key and its position, and some values (api_key) are not to be echoed.
 // nullptr = any text without control characters.
@@ -65,10 +74,22 @@ inline constexpr std::array<EnumName<VenueKind>, 1> kVenueKindNames{{
     {VenueKind::KrakenFutures, "kraken_futures"},
 }};
 
+inline constexpr std::array<EnumName<MarketDataFeed>, 4> kMarketDataFeedNames{{
+    {MarketDataFeed::Book, "book"},
+    {MarketDataFeed::Trade, "trade"},
+    {MarketDataFeed::Ticker, "ticker"},
+    {MarketDataFeed::TickerLite, "ticker_lite"},
+}};
+
 inline constexpr std::int64_t kMaxCpu = 1023;                // CPU_SETSIZE - 1
 inline constexpr std::int64_t kMaxRunSeconds = 315'360'000;  // ten years; ns still fit in int64
 inline constexpr std::int64_t kMaxSleepNs = 1'000'000'000;   // longer sleeps delay shutdown
 inline constexpr std::int64_t kMaxIdleRounds = 1'000'000'000;
+inline constexpr std::int64_t kMaxWatchdogMs = 3'600'000;  // an hour
+inline constexpr std::int64_t kMaxKeepAliveMs = 60'000;    // Kraken drops connections unpinged ~60 s
+inline constexpr std::int64_t kMaxStepTimeoutMs = 60'000;
+inline constexpr std::int64_t kMaxBackoffMs = 3'600'000;
+inline constexpr std::int64_t kMaxBackoffResetMs = 86'400'000;
 
 std::string check_engine_name(std::string_view text);
 std::string check_thread_name(std::string_view text);
@@ -141,6 +162,28 @@ void describe(V& v, T& i) {
   v.increment("size_step", i.size_step, {.required = true});
 }
 
+template <class V, Cv<MarketDataConfig> T>
+void describe(V& v, T& m) {
+  v.text_list("products", m.products, check_symbol, {});
+  v.choice_list("feeds", m.feeds, kMarketDataFeedNames, {});
+  v.integer("product_silence_ms", m.product_silence_ms, {.min = 0, .max = kMaxWatchdogMs}, {});
+  v.integer("connection_silence_ms", m.connection_silence_ms, {.min = 0, .max = kMaxWatchdogMs}, {});
+  v.integer("ping_interval_ms", m.ping_interval_ms, {.min = 1, .max = kMaxKeepAliveMs}, {});
+  v.integer("pong_timeout_ms", m.pong_timeout_ms, {.min = 1, .max = kMaxKeepAliveMs}, {});
+  v.integer("resolve_timeout_ms", m.resolve_timeout_ms, {.min = 1, .max = kMaxStepTimeoutMs}, {});
+  v.integer("connect_timeout_ms", m.connect_timeout_ms, {.min = 1, .max = kMaxStepTimeoutMs}, {});
+  v.integer("tls_handshake_timeout_ms", m.tls_handshake_timeout_ms, {.min = 1, .max = kMaxStepTimeoutMs}, {});
+  v.integer("ws_handshake_timeout_ms", m.ws_handshake_timeout_ms, {.min = 1, .max = kMaxStepTimeoutMs}, {});
+  v.integer("close_timeout_ms", m.close_timeout_ms, {.min = 1, .max = kMaxStepTimeoutMs}, {});
+  v.integer("backoff_initial_ms", m.backoff_initial_ms, {.min = 1, .max = kMaxBackoffMs}, {});
+  v.integer("backoff_max_ms", m.backoff_max_ms, {.min = 1, .max = kMaxBackoffMs}, {});
+  v.real("backoff_multiplier", m.backoff_multiplier, {.min = 1.0, .max = 10.0}, {});
+  v.real("backoff_jitter", m.backoff_jitter, {.min = 0.0, .max = 1.0}, {});
+  v.integer("backoff_reset_after_ms", m.backoff_reset_after_ms, {.min = 0, .max = kMaxBackoffResetMs}, {});
+  v.integer("max_message_bytes", m.max_message_bytes,
+            {.min = std::int64_t{1} << 12, .max = std::int64_t{1} << 30}, {});
+}
+
 template <class V, Cv<SimConfig> T>
 void describe(V& v, T& s) {
   v.boolean("embedded", s.embedded, {});
@@ -154,6 +197,7 @@ void describe(V& v, T& c) {
   v.section("rings", c.rings);
   v.section("venue", c.venue);
   v.table_array("instruments", c.instruments);
+  v.section("market_data", c.market_data);
   v.section("sim", c.sim);
 }
 
