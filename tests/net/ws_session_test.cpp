@@ -15,6 +15,8 @@
 
 #include "net/session_helpers.hpp"
 #include "net/ws_test_server.hpp"
+#include "support/network.hpp"
+#include "support/samples.hpp"
 
 namespace net = tickpath::net;
 using net::CloseReason;
@@ -100,6 +102,7 @@ TEST_CASE("connects over TLS with the generated CA and delivers frames intact, i
 }
 
 TEST_CASE("resolves a host name off-thread and verifies it against the DNS SAN", "[net][ws][tls]") {
+  TICKPATH_REQUIRE_LOCALHOST();
   WsTestServer server(&server_cert());
   Script script;
   script.on_open = {"hello"};
@@ -170,6 +173,7 @@ TEST_CASE("refuses a certificate whose IP SAN does not match the address", "[net
 }
 
 TEST_CASE("refuses a certificate whose DNS SAN does not match the host name", "[net][ws][tls]") {
+  TICKPATH_REQUIRE_LOCALHOST();
   net::SelfSignedOptions opts;
   opts.dns_names = {"venue.example"};
   opts.ip_addresses = {"127.0.0.1"};

@@ -8,15 +8,23 @@
 //       Tick sizes come from an /instruments answer (--instruments FILE; a .jsonl or capture file
 //       holding several answers takes --instruments-line, default 1), or from the built-in table
 //       of the 2021 capture's products (--instruments default, the default).
-//   tickpath-md live --config FILE [--seconds N]
+//   tickpath-md live --config FILE [--seconds N] [--instruments-from-venue]
 //       Connects to the config's venue.ws_url (wss:// trusting venue.ca_file when set, or ws://),
-//       subscribes [market_data].products / feeds with the config's instruments ([[instruments]];
-//       fetching /instruments is not done here), and prints one JSON line per second: per product
+//       subscribes [market_data].products / feeds with the config's instruments ([[instruments]]),
+//       and prints one JSON line per second: per product
 //       the top of book (decimal text), last seq, valid flag and message rates per second, plus
 //       connection counters. Runs until SIGINT / SIGTERM or N seconds, then closes cleanly.
+//       --instruments-from-venue: first GET <venue.rest_url>/instruments (HTTPS trusting
+//       venue.ca_file and the system store, or http://; at most 10 s, before the feed starts);
+//       for every subscribed product the venue lists, its tick size, size step and contract kind
+//       replace the [[instruments]] row (changes are reported on stderr). Subscribed products the
+//       venue does not list keep the config's values, with a warning; other rows are kept as is.
+//       Any failure (TLS, HTTP status, a non-JSON body such as the demo host's HTML page, a
+//       `result` other than "success") exits 1 without connecting.
 //
 // Exit codes: 0 ok, 1 bad input (message on stderr), 2 usage / not implemented.
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <climits>
@@ -28,10 +36,12 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
 #include "tickpath/config/load.hpp"
+#include "tickpath/net/tls_context.hpp"
 #include "tickpath/venue/kraken_futures/capture.hpp"
 #include "tickpath/venue/kraken_futures/instruments.hpp"
 #include "tickpath/venue/kraken_futures/market_data.hpp"
@@ -66,7 +76,12 @@ struct CountingSink {
 int usage() {
   std::fputs(
       "usage: tickpath-md replay FILE... [--depth N] [--instruments FILE|default] [--instruments-line N]\n"
-      "       tickpath-md live --config FILE [--seconds N]\n",
+      "       tickpath-md live --config FILE [--seconds N] [--instruments-from-venue]\n"
+      "\n"
+      "  --instruments-from-venue  fetch GET <venue.rest_url>/instruments at start (HTTPS trusting\n"
+      "                            venue.ca_file, at most 10 s) and use the venue's tick size and size\n"
+      "                            step for the subscribed products instead of [[instruments]]'s;\n"
+      "                            products the venue does not list keep the config's values.\n",
       stderr);
   return 2;
 }
@@ -359,13 +374,79 @@ int run_live(const tickpath::InstrumentRegistry& registry, kf::MdFeedConfig conf
   return 0;
 }
 
+std::string increment_text(tickpath::Increment increment) {
+  char text[tickpath::kMaxDecimalChars];
+  const std::size_t n = tickpath::format_units(1, increment, text, sizeof text);
+  return std::string(text, n);
+}
+
+bool same_symbol(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::toupper(static_cast<unsigned char>(x)) == std::toupper(static_cast<unsigned char>(y));
+         });
+}
+
+// --instruments-from-venue: the config's instruments, with the venue's increments and kind for
+// each subscribed product it lists. Cold: blocks this (main) thread on the request before any
+// feed thread or loop exists. Throws std::runtime_error (fetch, TLS, venue error) naming the URL.
+tickpath::InstrumentRegistry registry_from_venue(const tickpath::config::EngineConfig& config) {
+  constexpr std::chrono::milliseconds kFetchTimeout{10000};
+  const tickpath::net::TlsContext tls(tickpath::net::TlsConfig{.ca_file = config.venue.ca_file});
+  const kf::InstrumentList fetched = kf::fetch_instruments(config.venue.rest_url, tls, kFetchTimeout);
+  std::fprintf(stderr, "tickpath-md live: %zu instruments from %s/instruments (%zu rows skipped)\n",
+               fetched.specs.size(), config.venue.rest_url.c_str(), fetched.skipped.size());
+
+  const tickpath::InstrumentRegistry configured = tickpath::tools::md::make_registry(config);
+  std::vector<tickpath::InstrumentSpec> specs;
+  specs.reserve(configured.size());
+  for (std::size_t i = 0; i < configured.size(); ++i) {
+    const tickpath::Instrument& ins =
+        configured.get(tickpath::InstrumentId{static_cast<tickpath::InstrumentId::value_type>(i)});
+    specs.push_back({std::string(ins.symbol()), ins.tick_size(), ins.size_step(), ins.kind()});
+  }
+  for (const std::string& product : config.market_data.products) {
+    const auto own = std::find_if(specs.begin(), specs.end(), [&](const tickpath::InstrumentSpec& s) {
+      return same_symbol(s.symbol, product);
+    });
+    const auto venue =
+        std::find_if(fetched.specs.begin(), fetched.specs.end(),
+                     [&](const tickpath::InstrumentSpec& s) { return same_symbol(s.symbol, product); });
+    if (venue == fetched.specs.end()) {
+      std::fprintf(stderr,
+                   "tickpath-md live: warning: %s is not a tradeable instrument of the venue; using the "
+                   "config's increments\n",
+                   product.c_str());
+      continue;
+    }
+    if (own == specs.end()) {  // the loader requires every product in [[instruments]]; be safe
+      specs.push_back(*venue);
+      continue;
+    }
+    if (own->tick_size != venue->tick_size || own->size_step != venue->size_step ||
+        own->kind != venue->kind) {
+      std::fprintf(
+          stderr, "tickpath-md live: %s: venue tick %s step %s (%s) replaces config tick %s step %s (%s)\n",
+          product.c_str(), increment_text(venue->tick_size).c_str(), increment_text(venue->size_step).c_str(),
+          tickpath::to_string(venue->kind), increment_text(own->tick_size).c_str(),
+          increment_text(own->size_step).c_str(), tickpath::to_string(own->kind));
+    }
+    own->tick_size = venue->tick_size;
+    own->size_step = venue->size_step;
+    own->kind = venue->kind;
+  }
+  return kf::make_registry(specs);
+}
+
 int live(int argc, char** argv) {
   std::string config_path;
   std::int64_t seconds = 0;
+  bool instruments_from_venue = false;
   for (int i = 0; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--config" && i + 1 < argc) {
       config_path = argv[++i];
+    } else if (a == "--instruments-from-venue") {
+      instruments_from_venue = true;
     } else if (a == "--seconds" && i + 1 < argc) {
       seconds = std::stoll(argv[++i]);
     } else {
@@ -381,7 +462,8 @@ int live(int argc, char** argv) {
                  config_path.c_str());
     return 1;
   }
-  const tickpath::InstrumentRegistry registry = tickpath::tools::md::make_registry(config);
+  const tickpath::InstrumentRegistry registry =
+      instruments_from_venue ? registry_from_venue(config) : tickpath::tools::md::make_registry(config);
   kf::MdFeedConfig feed_config = tickpath::tools::md::make_md_feed_config(config);
   tickpath::calibrate_process_tsc_clock(std::chrono::milliseconds{50});  // frame receive times
   std::signal(SIGINT, on_signal);

@@ -9,6 +9,8 @@
 
 #include <simdjson.h>
 
+#include "tickpath/net/https_get.hpp"
+
 namespace tickpath::venue::kraken_futures {
 namespace {
 
@@ -54,6 +56,81 @@ bool has_prefix_ci(std::string_view s, std::string_view prefix) {
     }
   }
   return true;
+}
+
+// The start of a body that is not what we asked for, printable ASCII only, for error messages.
+std::string excerpt(std::string_view body) {
+  constexpr std::size_t kMax = 60;
+  std::string out;
+  for (const char c : body.substr(0, kMax)) {
+    const auto u = static_cast<unsigned char>(c);
+    out += (u >= 0x20 && u < 0x7f) ? c : ' ';
+  }
+  return body.size() > kMax ? out + "..." : out;
+}
+
+// What an error envelope says (protocol §5.2): `result`, then `error` (shape A), `errors[].message`
+// (B, C), or `status` and `message` (D, where `status` is a number). Empty strings when absent.
+struct Envelope {
+  std::string result;
+  std::string error;
+};
+
+void append(std::string& to, std::string_view what) {
+  if (what.empty()) {
+    return;
+  }
+  if (!to.empty()) {
+    to += "; ";
+  }
+  to += what;
+}
+
+Envelope read_envelope(std::string_view json) {
+  Envelope out;
+  const simdjson::padded_string padded(json);
+  od::parser parser;
+  od::document doc;
+  od::object root;
+  if (parser.iterate(padded).get(doc) != simdjson::SUCCESS ||
+      doc.get_object().get(root) != simdjson::SUCCESS) {
+    return out;
+  }
+  std::string status;
+  std::string message;
+  for (auto field_result : root) {
+    od::field field;
+    std::string_view key;
+    if (std::move(field_result).get(field) != simdjson::SUCCESS ||
+        field.unescaped_key().get(key) != simdjson::SUCCESS) {
+      return out;
+    }
+    std::string_view text;
+    if (key == "result" && field.value().get_string().get(text) == simdjson::SUCCESS) {
+      out.result = text;
+    } else if (key == "error" && field.value().get_string().get(text) == simdjson::SUCCESS) {
+      append(out.error, text);
+    } else if (key == "errors") {
+      od::array errors;
+      if (field.value().get_array().get(errors) != simdjson::SUCCESS) {
+        continue;
+      }
+      for (auto e : errors) {
+        if (e.find_field_unordered("message").get_string().get(text) == simdjson::SUCCESS) {
+          append(out.error, text);
+        }
+      }
+    } else if (key == "status") {
+      status = trim(field.value().raw_json_token());
+    } else if (key == "message" && field.value().get_string().get(text) == simdjson::SUCCESS) {
+      message = text;
+    }
+  }
+  if (out.error.empty()) {
+    append(out.error, status);
+    append(out.error, message);
+  }
+  return out;
 }
 
 }  // namespace
@@ -210,6 +287,43 @@ InstrumentList load_instruments_file(const std::string& path, std::size_t line) 
                              " documents; line " + std::to_string(line) + " requested");
   }
   return parse_instruments(docs[line - 1]);
+}
+
+InstrumentList fetch_instruments(const std::string& rest_base_url, const net::TlsContext& tls,
+                                 std::chrono::milliseconds timeout) {
+  std::string_view base = rest_base_url;
+  while (!base.empty() && base.back() == '/') {
+    base.remove_suffix(1);
+  }
+  const std::string url = std::string(base) + "/instruments";
+  net::HttpGetOptions options;
+  options.timeout = timeout;
+  const net::HttpResponse response = net::https_get(url, tls, options);
+  const auto fail_fetch = [&](const std::string& what) {
+    fail("GET " + url + ": HTTP " + std::to_string(response.status) + ": " + what);
+  };
+  const std::size_t first = response.body.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos || response.body[first] != '{') {
+    // E.g. the demo host's HTML app shell or marketing page (protocol §1, §9.25): a transport
+    // error, never something to parse around.
+    fail_fetch("the body is not JSON (starts with '" +
+               excerpt(response.body.substr(std::min(first, response.body.size()))) + "')");
+  }
+  const Envelope envelope = read_envelope(response.body);
+  if (!envelope.result.empty() && envelope.result != "success") {
+    fail_fetch("result '" + envelope.result + "'" + (envelope.error.empty() ? "" : ": " + envelope.error));
+  }
+  if (response.status != 200) {
+    fail_fetch(envelope.error.empty() ? "not a success answer" : envelope.error);
+  }
+  if (envelope.result.empty()) {
+    fail_fetch("no 'result' in the answer");
+  }
+  try {
+    return parse_instruments(response.body);
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error("GET " + url + ": " + e.what());
+  }
 }
 
 InstrumentList builtin_2021_instruments() {

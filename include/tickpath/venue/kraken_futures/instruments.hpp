@@ -6,11 +6,16 @@
 //
 // Cold path (engine start, tools): allocates and throws std::runtime_error naming the row.
 
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "tickpath/core/instrument.hpp"
+
+namespace tickpath::net {
+class TlsContext;
+}
 
 namespace tickpath::venue::kraken_futures {
 
@@ -29,6 +34,18 @@ struct InstrumentList {
 // gets a size step of 1 when inverse (contracts are whole USD) and is skipped when linear.
 // Throws std::runtime_error when the document is not an instruments answer or a number is invalid.
 [[nodiscard]] InstrumentList parse_instruments(std::string_view json);
+
+// GET <rest_base_url>/instruments over HTTPS (net::https_get: peer verified through tls; http://
+// for local simulators) and parse_instruments on the answer. rest_base_url is the REST v3 base,
+// e.g. "https://futures.kraken.com/derivatives/api/v3" (a trailing '/' is ignored); timeout bounds
+// the whole request (https_get.hpp). Cold path, BLOCKS the calling thread: call it at start-up
+// before the hot thread runs, never from it.
+// Throws std::runtime_error naming the URL when the transport fails (including certificate
+// verification), the body is not JSON (the demo host's HTML page with HTTP 200, protocol §1,
+// §9.25), the venue answers `result` != "success" (its `error` / `errors[].message` / `status`
+// and `message` quoted, §5.2), the HTTP status is not 200, or the document does not parse.
+[[nodiscard]] InstrumentList fetch_instruments(const std::string& rest_base_url, const net::TlsContext& tls,
+                                               std::chrono::milliseconds timeout = std::chrono::seconds{10});
 
 // Reads a file holding one /instruments answer. Accepts a bare JSON document, a .jsonl file (line
 // `line`, 1-based) or a capture line with a prefix before the first '{' (cryptofeed's
