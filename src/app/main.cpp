@@ -46,9 +46,12 @@ int run(const std::filesystem::path& file) {
   print_version();
   fmt::print("# effective config of {} (secrets redacted)\n{}", file.string(),
              tickpath::config::format_config(cfg));
-  // The market-data, order-entry and simulator components arrive with issues #3-#5; until they
-  // do, the engine has nothing to run and says so instead of pretending.
-  fmt::print("tickpath: config is valid; no venue adapter is built into this version yet, exiting\n");
+  // The market-data feed exists (tickpath-md live runs it); the embedded simulator (issue #4) and
+  // the order gateway (#5) do not yet, so the engine has no venue to run against and says so
+  // instead of pretending.
+  fmt::print(
+      "tickpath: config is valid. The embedded exchange simulator and the order gateway are not built "
+      "yet;\n          to watch a venue's books now: tickpath-md live --config FILE\n");
   return kExitOk;
 }
 
