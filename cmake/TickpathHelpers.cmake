@@ -37,7 +37,7 @@ function(tickpath_add_test name)
     TICKPATH_SAMPLES_DIR="${PROJECT_SOURCE_DIR}/../shared/kraken-samples"
     TICKPATH_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
   # One label per test: Catch's discovery script flattens a list-valued property. Select a
-  # component's tests with -R "<name>: ", the threaded ones with -L concurrency.
+  # component's tests with -R "<name>:", the threaded ones with -L concurrency.
   if(ARG_LABELS)
     list(LENGTH ARG_LABELS n_labels)
     if(n_labels GREATER 1)

@@ -139,8 +139,14 @@ constexpr std::size_t kBatch = 32;
 template <template <class> class Queue, class T, bool Batched>
 void BM_Throughput(benchmark::State& state) {
   Queue<T> queue(kCapacity);
-  std::atomic<std::uint64_t> total{~std::uint64_t{0}};
-  std::atomic<bool> out_of_order{false};
+  // The consumer polls these when the queue is empty: their own block, away from the producer's
+  // stack frame, so polling them never steals a line the producer writes.
+  struct alignas(tickpath::kFalseSharingRange) Control {
+    std::atomic<std::uint64_t> total{~std::uint64_t{0}};
+    std::atomic<bool> out_of_order{false};
+  } control;
+  auto& total = control.total;
+  auto& out_of_order = control.out_of_order;
 
   std::thread consumer([&] {
     (void)pin_to_cpu(kConsumerCpu);

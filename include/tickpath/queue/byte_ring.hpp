@@ -185,8 +185,6 @@ class ByteRing {
         tail = consumer_.tail_cache = producer_.tail.load(std::memory_order_acquire);
         refreshed = true;
         if (publish.position == tail) {
-          // Empty: pull in the line the next header will land in (see SpscRing::refresh_write_cache).
-          __builtin_prefetch(fixed_.buffer + (tail & fixed_.mask));
           break;
         }
       }
