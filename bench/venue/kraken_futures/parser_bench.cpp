@@ -64,7 +64,7 @@ Input generated() {
   for (int p = 0; p < 10; ++p) {
     in.products.emplace_back(names[p]);
     std::string s = R"({"feed":"book_snapshot","product_id":")" + in.products.back() +
-                    R"(","timestamp":1626994927654,"seq":1000,"tickSize":null,"bids":[)";
+                    R"(","timestamp":1700000000654,"seq":1000,"tickSize":null,"bids":[)";
     for (int i = 0; i < 100; ++i) {
       s += (i ? "," : "") + std::string(R"({"price":)") + std::to_string(1999 - i) +
            ".5,\"qty\":" + std::to_string(100 + i) + ".0}";
@@ -87,7 +87,7 @@ Input generated() {
                             (buy ? "buy" : "sell") + R"(","seq":)" + std::to_string(++seq[p]) +
                             R"(,"price":)" + price + R"(,"qty":)" +
                             (del ? std::string("0.0") : std::to_string(1 + rng() % 50000) + ".0") +
-                            R"(,"timestamp":1626994958135})"));
+                            R"(,"timestamp":1700000031135})"));
   }
   return in;
 }
@@ -386,14 +386,14 @@ BENCHMARK(BM_Session_RapidJsonSaxStdMap)->Unit(benchmark::kMicrosecond)->Compute
 
 const PaddedFrame& one_delta() {
   static const PaddedFrame f = pad(
-      R"({"feed":"book","product_id":"PI_ETHUSD","side":"sell","seq":26664746,"price":2004.75,"qty":11900.0,"timestamp":1626994958135})");
+      R"({"feed":"book","product_id":"PI_ETHUSD","side":"sell","seq":3100001,"price":2004.75,"qty":11900.0,"timestamp":1700000031135})");
   return f;
 }
 
 const PaddedFrame& snapshot25() {
   static const PaddedFrame f = [] {
     std::string s =
-        R"({"feed":"book_snapshot","product_id":"PI_ETHUSD","timestamp":1626994927674,"seq":26660859,"tickSize":null,"bids":[)";
+        R"({"feed":"book_snapshot","product_id":"PI_ETHUSD","timestamp":1700000000674,"seq":3100000,"tickSize":null,"bids":[)";
     for (int i = 0; i < 25; ++i) {
       s += (i ? "," : "") + std::string(R"({"price":)") + std::to_string(2003 - i) +
            ".95,\"qty\":" + std::to_string(1000 + 37 * i) + ".0}";
@@ -412,7 +412,7 @@ const PaddedFrame& snapshot25() {
 // general loop instead of its as-sent layout.
 const PaddedFrame& one_delta_reordered() {
   static const PaddedFrame f = pad(
-      R"({"product_id":"PI_ETHUSD","seq":26664746,"side":"sell","price":2004.75,"timestamp":1626994958135,"qty":11900.0,"feed":"book"})");
+      R"({"product_id":"PI_ETHUSD","seq":3100001,"side":"sell","price":2004.75,"timestamp":1700000031135,"qty":11900.0,"feed":"book"})");
   return f;
 }
 

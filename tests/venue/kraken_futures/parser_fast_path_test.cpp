@@ -149,7 +149,7 @@ struct Twins {
 };
 
 constexpr std::string_view kDelta =
-    R"({"feed":"book","product_id":"PI_ETHUSD","side":"sell","seq":26664746,"price":2004.75,"qty":11900.0,"timestamp":1626994958135})";
+    R"({"feed":"book","product_id":"PI_ETHUSD","side":"sell","seq":3100001,"price":2004.75,"qty":11900.0,"timestamp":1700000031135})";
 
 }  // namespace
 

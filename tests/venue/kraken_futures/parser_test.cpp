@@ -120,13 +120,13 @@ TEST_CASE("parses a book snapshot into begin, levels best first, end") {
   const auto& b = fx.rec.begins[0];
   CHECK(b.header.type == EventType::BookSnapshotBegin);
   CHECK(b.header.instrument == fx.id("PI_XBTUSD"));
-  CHECK(b.header.seq == 5159966);
-  CHECK(b.header.exchange_ns == 1626994927654 * kMs);
+  CHECK(b.header.seq == 4100000);
+  CHECK(b.header.exchange_ns == 1700000000654 * kMs);
   CHECK(b.header.recv_ns == 99);
   CHECK(b.bid_levels == 3);
   CHECK(b.ask_levels == 3);
   CHECK(fx.rec.ends[0].header.type == EventType::BookSnapshotEnd);
-  CHECK(fx.rec.ends[0].header.seq == 5159966);
+  CHECK(fx.rec.ends[0].header.seq == 4100000);
   REQUIRE(fx.rec.levels.size() == 6);
   // tick 0.5: 32170.5 -> 64341, "32170" -> 64340, 3.2195e4 -> 64390
   CHECK(fx.rec.levels[0].header.side == Side::Buy);
@@ -167,8 +167,8 @@ TEST_CASE("parses a book delta with every field") {
   CHECK(d.header.type == EventType::BookDelta);
   CHECK(d.header.instrument == fx.id("PI_XBTUSD"));
   CHECK(d.header.side == Side::Sell);
-  CHECK(d.header.seq == 5159967);
-  CHECK(d.header.exchange_ns == 1626994958135 * kMs);
+  CHECK(d.header.seq == 4100001);
+  CHECK(d.header.exchange_ns == 1700000031135 * kMs);
   CHECK(d.header.recv_ns == 1234);
   CHECK((d.header.flags & kEventHasSeq) != 0);
   CHECK(d.price == Price{64385});
