@@ -386,7 +386,7 @@ BENCHMARK(BM_Session_RapidJsonSaxStdMap)->Unit(benchmark::kMicrosecond)->Compute
 
 const PaddedFrame& one_delta() {
   static const PaddedFrame f = pad(
-      R"({"feed":"book","product_id":"PI_ETHUSD","side":"sell","seq":3100001,"price":2004.75,"qty":11900.0,"timestamp":1700000031135})");
+      R"({"feed":"book","product_id":"PI_LTCUSD","side":"sell","seq":3100001,"price":2004.75,"qty":11900.0,"timestamp":1700000031135})");
   return f;
 }
 
