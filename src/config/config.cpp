@@ -50,6 +50,37 @@ std::string_view to_string(MarketDataFeed feed) noexcept {
   return name_of(feed, detail::kMarketDataFeedNames);
 }
 
+std::string_view to_string(SimInvalidProductReply v) noexcept {
+  return name_of(v, detail::kSimInvalidProductReplyNames);
+}
+
+std::string_view to_string(SimPrivateOrder v) noexcept {
+  return name_of(v, detail::kSimPrivateOrderNames);
+}
+
+std::string_view to_string(SimNonceCheck v) noexcept {
+  return name_of(v, detail::kSimNonceCheckNames);
+}
+
+std::string_view to_string(SimActivityKind v) noexcept {
+  return name_of(v, detail::kSimActivityKindNames);
+}
+
+std::vector<SimInstrumentConfig> default_sim_instruments() {
+  // Tick sizes and size steps as observed on production (protocol reference §3.2); reference
+  // prices are round numbers of the right magnitude, not quotes.
+  return {
+      {.symbol = "PI_XBTUSD", .tick_size = make_increment("0.5"), .size_step = make_increment("1"),
+       .reference_price = "65000"},
+      {.symbol = "PF_XBTUSD", .tick_size = make_increment("1"), .size_step = make_increment("0.0001"),
+       .reference_price = "65000"},
+      {.symbol = "PI_ETHUSD", .tick_size = make_increment("0.05"), .size_step = make_increment("1"),
+       .reference_price = "3200"},
+      {.symbol = "PF_ETHUSD", .tick_size = make_increment("0.1"), .size_step = make_increment("0.001"),
+       .reference_price = "3200"},
+  };
+}
+
 IncrementConfig make_increment(std::string_view text) {
   IncrementConfig result{.text = std::string(text)};
   if (std::string reason = detail::parse_increment_text(text, result.value); !reason.empty()) {

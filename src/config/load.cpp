@@ -12,6 +12,7 @@
 #include <iterator>
 #include <limits>
 #include <map>
+#include <stdexcept>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -23,6 +24,8 @@
 #include <toml++/toml.h>
 
 #include "tickpath/core/assert.hpp"
+#include "tickpath/core/decimal.hpp"
+#include "tickpath/core/instrument.hpp"
 
 #include "config/detail/schema.hpp"
 
@@ -219,6 +222,7 @@ void cross_check(Loader& /*loader*/, const T& /*section*/) {}
 void cross_check(Loader& loader, const ThreadConfig& thread);
 void cross_check(Loader& loader, const ThreadsConfig& threads);
 void cross_check(Loader& loader, const MarketDataConfig& market_data);
+void cross_check(Loader& loader, const SimConfig& sim);
 void cross_check(Loader& loader, const EngineConfig& config);
 
 // Reads one TOML table through the schema. Every key the schema asks for is recorded, so finish()
@@ -672,6 +676,68 @@ void cross_check(Loader& loader, const MarketDataConfig& m) {
     loader.error_at(loader.child_path("backoff_max_ms"),
                     fmt::format("must be at least backoff_initial_ms ({}), got {}", m.backoff_initial_ms,
                                 m.backoff_max_ms));
+  }
+}
+
+// Simulator rules that span keys: unique symbols and keys, a secret source per account, a
+// reference price on each instrument's tick grid, a certificate with its key, a replay file.
+void cross_check(Loader& loader, const SimConfig& sim) {
+  for (std::size_t j = 0; j < sim.instruments.size(); ++j) {
+    const SimInstrumentConfig& instrument = sim.instruments[j];
+    const std::string base = fmt::format("{}[{}]", loader.child_path("instruments"), j);
+    if (instrument.symbol.empty()) {
+      continue;
+    }
+    try {
+      (void)kind_from_symbol(instrument.symbol);
+    } catch (const std::invalid_argument&) {
+      loader.error_at(base + ".symbol",
+                      "the simulator trades futures only: the symbol must start with PI_, FI_, PF_ or FF_");
+    }
+    for (std::size_t i = 0; i < j; ++i) {
+      if (iequals(sim.instruments[i].symbol, instrument.symbol)) {
+        loader.error_at(base + ".symbol", fmt::format("duplicate symbol '{}' (symbols are compared "
+                                                      "case-insensitively)",
+                                                      instrument.symbol));
+        break;
+      }
+    }
+    if (!instrument.reference_price.empty()) {
+      const UnitsResult units = to_units(instrument.reference_price, instrument.tick_size.value);
+      if (units.error != DecimalError::Ok || units.units <= 0) {
+        loader.error_at(base + ".reference_price",
+                        fmt::format("must be a positive price on the tick grid ({}), got '{}'",
+                                    instrument.tick_size.text, instrument.reference_price));
+      }
+    }
+  }
+  for (std::size_t j = 0; j < sim.accounts.size(); ++j) {
+    const SimAccountConfig& account = sim.accounts[j];
+    const std::string base = fmt::format("{}[{}]", loader.child_path("accounts"), j);
+    if (account.api_secret_env.empty() == account.api_secret_file.empty()) {
+      loader.error_at(base + ".api_secret_env",
+                      "set exactly one of api_secret_env and api_secret_file: the account's secret "
+                      "comes from there");
+    }
+    for (std::size_t i = 0; i < j; ++i) {
+      if (sim.accounts[i].api_key == account.api_key && !account.api_key.empty()) {
+        loader.error_at(base + ".api_key", fmt::format("the same API key as {}[{}]",
+                                                       loader.child_path("accounts"), i));
+        break;
+      }
+      if (sim.accounts[i].name == account.name && !account.name.empty()) {
+        loader.error_at(base + ".name", fmt::format("'{}' is already {}[{}].name", account.name,
+                                                    loader.child_path("accounts"), i));
+        break;
+      }
+    }
+  }
+  if (sim.cert_file.empty() != sim.key_file.empty()) {
+    loader.error_at(loader.child_path(sim.cert_file.empty() ? "cert_file" : "key_file"),
+                    "cert_file and key_file go together: give both, or neither to generate a certificate");
+  }
+  if (sim.market.kind == SimActivityKind::Replay && sim.market.replay_file.empty()) {
+    loader.error_at(loader.child_path("market") + ".replay_file", "kind = \"replay\" needs a replay_file");
   }
 }
 

@@ -183,6 +183,41 @@ std::string check_symbol(std::string_view text) {
   return check_charset(text, "_.:/-", "A-Z a-z 0-9 _ . : / -");
 }
 
+// An IPv4/IPv6 literal or a host name; the listener reports one it cannot bind.
+std::string check_host(std::string_view text) {
+  if (std::string reason = check_length(text, 253); !reason.empty()) {
+    return reason;
+  }
+  return check_charset(text, ".-:_", "A-Z a-z 0-9 . - : _ (an IP address or host name)");
+}
+
+// A decimal number such as "65000.5" (no sign, no exponent needed, but both accepted).
+std::string check_decimal(std::string_view text) {
+  Increment value{};
+  if (parse_increment_text(text, value).empty()) {
+    return {};
+  }
+  return "is not a positive decimal number such as \"65000.5\"";
+}
+
+// "CURRENCY:amount", e.g. "USD:1000000"; amount a non-negative decimal.
+std::string check_sim_balance(std::string_view text) {
+  const std::size_t colon = text.find(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 == text.size()) {
+    return "expected \"CURRENCY:amount\", e.g. \"USD:1000000\"";
+  }
+  if (std::string reason = check_charset(text.substr(0, colon), "", "A-Z a-z 0-9 in the currency");
+      !reason.empty()) {
+    return reason;
+  }
+  const std::string_view amount = text.substr(colon + 1);
+  Increment value{};
+  if (amount != "0" && !parse_increment_text(amount, value).empty()) {
+    return "the amount is not a non-negative decimal number";
+  }
+  return {};
+}
+
 std::string parse_increment_text(std::string_view text, Increment& out) {
   const IncrementResult parsed = parse_increment(text);
   switch (parsed.error) {

@@ -169,14 +169,14 @@ TEST_CASE("an unknown key close to a known one is reported with a suggestion", "
 }
 
 TEST_CASE("an unknown key far from every known key is reported with the known keys instead", "[config]") {
-  const std::string message = error_of("[sim]\nflavour = 2\n");
-  CHECK(message == "t.toml:2:1: sim.flavour: unknown key (known keys here: embedded, seed)");
+  const std::string message = error_of("[engine]\nflavour = 2\n");
+  CHECK(message == "t.toml:2:1: engine.flavour: unknown key (known keys here: name, run_seconds)");
   CHECK(message.find("did you mean") == std::string::npos);
 }
 
 TEST_CASE("keys that need quoting are quoted in the dotted key of a message", "[config]") {
-  CHECK(error_of("[sim]\n\"a.b\" = 1\n") ==
-        "t.toml:2:1: sim.\"a.b\": unknown key (known keys here: embedded, seed)");
+  CHECK(error_of("[engine]\n\"a.b\" = 1\n") ==
+        "t.toml:2:1: engine.\"a.b\": unknown key (known keys here: name, run_seconds)");
 }
 
 TEST_CASE("a value out of range states the allowed range and the value", "[config]") {
@@ -550,6 +550,83 @@ TEST_CASE("market_data timings and backoff are range-checked", "[config]") {
 TEST_CASE("market data feed names print as their TOML spelling", "[config]") {
   CHECK(to_string(MarketDataFeed::Book) == "book");
   CHECK(to_string(MarketDataFeed::TickerLite) == "ticker_lite");
+}
+
+}  // namespace
+}  // namespace tickpath::config
+
+namespace tickpath::config {
+namespace {
+
+TEST_CASE("a [sim] section with instruments, accounts, market and faults loads", "[config][sim]") {
+  const EngineConfig c = load_config_string(R"([sim]
+port = 0
+tls = false
+nonce_check = "off"
+private_order = "fills_first"
+[[sim.instruments]]
+symbol = "PF_XBTUSD"
+tick_size = "1"
+size_step = "0.0001"
+reference_price = "65000"
+maker_fee = -0.0001
+[[sim.accounts]]
+name = "trader"
+api_key = "k1"
+api_secret_env = "SIM_SECRET"
+balances = ["USD:500"]
+[sim.market]
+kind = "replay"
+replay_file = "capture.txt"
+replay_speed = 0.0
+[sim.faults]
+reject_fraction = 0.5
+)",
+                                            "t.toml");
+  CHECK(c.sim.port == 0);
+  CHECK_FALSE(c.sim.tls);
+  CHECK(c.sim.nonce_check == SimNonceCheck::Off);
+  CHECK(c.sim.private_order == SimPrivateOrder::FillsFirst);
+  REQUIRE(c.sim.instruments.size() == 1);
+  CHECK(c.sim.instruments[0].reference_price == "65000");
+  CHECK(c.sim.instruments[0].maker_fee == -0.0001);
+  REQUIRE(c.sim.accounts.size() == 1);
+  CHECK(c.sim.accounts[0].balances == std::vector<std::string>{"USD:500"});
+  CHECK(c.sim.market.kind == SimActivityKind::Replay);
+  CHECK(c.sim.faults.reject_fraction == 0.5);
+  CHECK(load_config_string(format_config(c), "t.toml") == c);
+}
+
+TEST_CASE("[sim] rules that span keys are checked", "[config][sim]") {
+  const auto error = [](std::string_view text) {
+    try {
+      (void)load_config_string(text, "t.toml");
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  CHECK_THAT(error("[[sim.instruments]]\nsymbol = \"PI_XBTUSD\"\ntick_size = \"0.5\"\nsize_step = \"1\"\n"
+                   "reference_price = \"100.25\"\n"),
+             Catch::Contains("sim.instruments[0].reference_price: must be a positive price on the tick grid"));
+  CHECK_THAT(error("[[sim.instruments]]\nsymbol = \"XBTUSD\"\ntick_size = \"0.5\"\nsize_step = \"1\"\n"
+                   "reference_price = \"100\"\n"),
+             Catch::Contains("sim.instruments[0].symbol: the simulator trades futures only"));
+  CHECK_THAT(error("[[sim.accounts]]\nname = \"a\"\napi_key = \"k\"\n"),
+             Catch::Contains("sim.accounts[0].api_secret_env: set exactly one of"));
+  CHECK_THAT(error("[[sim.accounts]]\nname = \"a\"\napi_key = \"k\"\napi_secret = \"c2VjcmV0\"\n"
+                   "api_secret_env = \"X\"\n"),
+             Catch::Contains("sim.accounts[0].api_secret: secrets must not be written in the config file"));
+  CHECK_THAT(error("[[sim.accounts]]\nname = \"a\"\napi_key = \"k\"\napi_secret_env = \"X\"\n"
+                   "[[sim.accounts]]\nname = \"b\"\napi_key = \"k\"\napi_secret_env = \"Y\"\n"),
+             Catch::Contains("sim.accounts[1].api_key: the same API key as sim.accounts[0]"));
+  CHECK_THAT(error("[[sim.accounts]]\nname = \"a\"\napi_key = \"k\"\napi_secret_env = \"X\"\n"
+                   "balances = [\"USD\"]\n"),
+             Catch::Contains("sim.accounts[0].balances[0]: expected \"CURRENCY:amount\""));
+  CHECK_THAT(error("[sim]\ncert_file = \"c.pem\"\n"), Catch::Contains("sim.key_file: cert_file and key_file go together"));
+  CHECK_THAT(error("[sim.market]\nkind = \"replay\"\n"),
+             Catch::Contains("sim.market.replay_file: kind = \"replay\" needs a replay_file"));
+  CHECK_THAT(error("[sim]\nnonce_check = \"sometimes\"\n"), Catch::Contains("sim.nonce_check"));
 }
 
 }  // namespace

@@ -119,13 +119,108 @@ struct InstrumentConfig {
   friend bool operator==(const InstrumentConfig&, const InstrumentConfig&) = default;
 };
 
-// [sim]: the exchange simulator used by the default run and the tests.
+// [[sim.instruments]]: a product the simulator lists and trades. Its contract kind (inverse or
+// linear) follows the symbol's prefix (PI_/FI_ inverse, PF_/FF_ linear).
+struct SimInstrumentConfig {
+  std::string symbol{};               // required; as [[instruments]].symbol
+  IncrementConfig tick_size{};        // required
+  IncrementConfig size_step{};        // required
+  std::string reference_price{};      // required; decimal, on the tick grid: the mark before trading
+  double maker_fee{0.0002};           // fraction of notional, -0.01 .. 0.01 (negative = rebate)
+  double taker_fee{0.0005};           // -0.01 .. 0.01
+
+  friend bool operator==(const SimInstrumentConfig&, const SimInstrumentConfig&) = default;
+};
+
+// [[sim.accounts]]: an API key the simulator accepts. The secret (base64, as Kraken issues them)
+// comes from the environment variable api_secret_env or the file api_secret_file (mode 0600/0400),
+// never from this file.
+struct SimAccountConfig {
+  std::string name{};            // required; shown as `account` in the private feeds
+  std::string api_key{};         // required; public key id
+  std::string api_secret_env{};  // one of api_secret_env / api_secret_file is required
+  std::string api_secret_file{};
+  std::vector<std::string> balances{"USD:1000000", "BTC:10", "ETH:100"};  // "CURRENCY:amount"
+
+  friend bool operator==(const SimAccountConfig&, const SimAccountConfig&) = default;
+};
+
+// TOML: "alert" (gocryptotrader's "Couldn't subscribe to invalid product `X`"), "error" (the
+// DOC's {"event":"error","message":"Invalid product id"}).
+enum class SimInvalidProductReply : std::uint8_t { Alert, Error };
+// TOML: "orders_first", "fills_first": which private message of one execution goes out first.
+enum class SimPrivateOrder : std::uint8_t { OrdersFirst, FillsFirst };
+// TOML: "off" (Nonce header ignored), "increasing" (when sent, it must exceed the key's last one).
+enum class SimNonceCheck : std::uint8_t { Off, Increasing };
+// TOML: "random" (agents keep a moving book), "replay" (play replay_file), "none" (empty books).
+enum class SimActivityKind : std::uint8_t { Random, Replay, None };
+
+[[nodiscard]] std::string_view to_string(SimInvalidProductReply v) noexcept;
+[[nodiscard]] std::string_view to_string(SimPrivateOrder v) noexcept;
+[[nodiscard]] std::string_view to_string(SimNonceCheck v) noexcept;
+[[nodiscard]] std::string_view to_string(SimActivityKind v) noexcept;
+
+// [sim.market]: the background market. Rates are per instrument.
+struct SimMarketConfig {
+  SimActivityKind kind{SimActivityKind::Random};
+  double deltas_per_second{200.0};  // book level changes, 0 .. 10000000
+  std::int64_t levels{100};         // price levels kept per side, 1 .. 10000
+  double trades_per_second{2.0};    // aggressive house orders that trade, 0 .. 1000000
+  double volatility{0.0005};        // random-walk step of the fair price per second, fraction, 0 .. 0.1
+  std::string replay_file{};        // JSON lines of frames or a cryptofeed raw capture
+  double replay_speed{1.0};         // 0 = as fast as possible; 2 = twice the recorded pace
+  bool replay_loop{false};
+
+  friend bool operator==(const SimMarketConfig&, const SimMarketConfig&) = default;
+};
+
+// [sim.faults]: faults active from the start; the control endpoint changes them at run time.
+struct SimFaultsConfig {
+  double reject_fraction{0.0};         // orders answered marketSuspended at random, 0 .. 1
+  std::int64_t rest_delay_ms{0};       // every REST answer delayed, 0 .. 600000
+  double rest_drop_fraction{0.0};      // REST requests never answered (connection closed), 0 .. 1
+  double malformed_frame_fraction{0.0};  // public messages replaced by broken JSON, 0 .. 1
+
+  friend bool operator==(const SimFaultsConfig&, const SimFaultsConfig&) = default;
+};
+
+// [sim]: the exchange simulator (tickpath-sim) used by the default run, the tests and benchmarks.
 struct SimConfig {
   bool embedded{true};    // run tickpath-sim inside the engine process
-  std::uint64_t seed{1};  // RNG seed of the simulator's scenarios, 0 .. 2^63-1
+  std::uint64_t seed{1};  // RNG seed of ids and scenarios, 0 .. 2^63-1
+  std::string listen_address{"127.0.0.1"};
+  std::int64_t port{8443};  // 0 = any free port (printed at start), 0 .. 65535
+  bool tls{true};           // https/wss; false = http/ws
+  std::string cert_file{};  // PEM certificate and key to serve; "" = generate one at start
+  std::string key_file{};
+  std::string ca_out_file{"build/sim-ca.pem"};  // the certificate, written for clients to trust; "" = none
+  bool control{true};       // the /sim/v1/ control endpoint (faults, clock, state)
+  SimNonceCheck nonce_check{SimNonceCheck::Increasing};
+  bool lenient_signature{false};  // also accept Authent computed over the decoded parameters
+  std::int64_t rate_limit_budget{500};         // cost units per window per API key, 1 .. 1000000
+  std::int64_t rate_limit_window_ms{10'000};   // sliding window, 1 .. 3600000
+  std::int64_t ws_ping_timeout_ms{60'000};     // close a websocket not pinged for this long; 0 = never
+  std::int64_t ws_max_message_bytes{65'536};   // larger client frames close the connection, 128 .. 16 MiB
+  std::int64_t ws_max_requests_per_second{100};  // per connection; excess gets an alert, 1 .. 1000000
+  std::int64_t ws_max_subscriptions{0};        // per connection; 0 = unlimited
+  std::int64_t heartbeat_interval_ms{1'000};   // `heartbeat` feed, 1 .. 3600000
+  std::int64_t ticker_interval_ms{1'000};      // `ticker` / `ticker_lite`, 1 .. 3600000
+  SimInvalidProductReply invalid_product_reply{SimInvalidProductReply::Alert};
+  SimPrivateOrder private_order{SimPrivateOrder::OrdersFirst};
+  double market_collar{0.01};        // mkt orders: IOC within this fraction of the mark, 0.0001 .. 1
+  double price_collar{0.25};         // limit prices further than this from the mark are refused
+                                     // (outsidePriceCollar), 0 .. 10; 0 = off
+  std::int64_t max_open_orders{1000};  // per account (tooManyOrders), 1 .. 1000000
+  std::vector<SimInstrumentConfig> instruments{};  // [] = PI_XBTUSD, PF_XBTUSD, PI_ETHUSD, PF_ETHUSD
+  std::vector<SimAccountConfig> accounts{};        // [] = one generated key (printed at start)
+  SimMarketConfig market{};
+  SimFaultsConfig faults{};
 
   friend bool operator==(const SimConfig&, const SimConfig&) = default;
 };
+
+// The simulator's default instruments: Kraken's production tick sizes and size steps (§3.2).
+[[nodiscard]] std::vector<SimInstrumentConfig> default_sim_instruments();
 
 // Public market-data feeds. TOML: "book", "trade", "ticker", "ticker_lite".
 enum class MarketDataFeed : std::uint8_t { Book, Trade, Ticker, TickerLite };

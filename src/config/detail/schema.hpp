@@ -184,10 +184,108 @@ void describe(V& v, T& m) {
             {.min = std::int64_t{1} << 12, .max = std::int64_t{1} << 30}, {});
 }
 
+inline constexpr std::array<EnumName<SimInvalidProductReply>, 2> kSimInvalidProductReplyNames{{
+    {SimInvalidProductReply::Alert, "alert"},
+    {SimInvalidProductReply::Error, "error"},
+}};
+
+inline constexpr std::array<EnumName<SimPrivateOrder>, 2> kSimPrivateOrderNames{{
+    {SimPrivateOrder::OrdersFirst, "orders_first"},
+    {SimPrivateOrder::FillsFirst, "fills_first"},
+}};
+
+inline constexpr std::array<EnumName<SimNonceCheck>, 2> kSimNonceCheckNames{{
+    {SimNonceCheck::Off, "off"},
+    {SimNonceCheck::Increasing, "increasing"},
+}};
+
+inline constexpr std::array<EnumName<SimActivityKind>, 3> kSimActivityKindNames{{
+    {SimActivityKind::Random, "random"},
+    {SimActivityKind::Replay, "replay"},
+    {SimActivityKind::None, "none"},
+}};
+
+inline constexpr std::int64_t kMaxSimDelayMs = 600'000;
+
+std::string check_host(std::string_view text);
+std::string check_decimal(std::string_view text);
+std::string check_sim_balance(std::string_view text);
+
+inline constexpr std::string_view kSimSecretAdvice =
+    "secrets must not be written in the config file; put the account's API secret in the "
+    "environment variable named by api_secret_env or in a file named by api_secret_file (mode 0600 "
+    "or 0400)";
+
+template <class V, Cv<SimInstrumentConfig> T>
+void describe(V& v, T& i) {
+  v.text("symbol", i.symbol, check_symbol, {.required = true});
+  v.increment("tick_size", i.tick_size, {.required = true});
+  v.increment("size_step", i.size_step, {.required = true});
+  v.text("reference_price", i.reference_price, check_decimal, {.required = true});
+  v.real("maker_fee", i.maker_fee, {.min = -0.01, .max = 0.01}, {});
+  v.real("taker_fee", i.taker_fee, {.min = -0.01, .max = 0.01}, {});
+}
+
+template <class V, Cv<SimAccountConfig> T>
+void describe(V& v, T& a) {
+  v.text("name", a.name, check_engine_name, {.required = true});
+  v.text("api_key", a.api_key, check_api_key, {.required = true});
+  v.text("api_secret_env", a.api_secret_env, nullptr, {});
+  v.text("api_secret_file", a.api_secret_file, nullptr, {});
+  v.text_list("balances", a.balances, check_sim_balance, {});
+  v.forbidden("api_secret", kSimSecretAdvice);
+}
+
+template <class V, Cv<SimMarketConfig> T>
+void describe(V& v, T& m) {
+  v.choice("kind", m.kind, kSimActivityKindNames, {});
+  v.real("deltas_per_second", m.deltas_per_second, {.min = 0.0, .max = 1e7}, {});
+  v.integer("levels", m.levels, {.min = 1, .max = 10'000}, {});
+  v.real("trades_per_second", m.trades_per_second, {.min = 0.0, .max = 1e6}, {});
+  v.real("volatility", m.volatility, {.min = 0.0, .max = 0.1}, {});
+  v.text("replay_file", m.replay_file, nullptr, {});
+  v.real("replay_speed", m.replay_speed, {.min = 0.0, .max = 1e6}, {});
+  v.boolean("replay_loop", m.replay_loop, {});
+}
+
+template <class V, Cv<SimFaultsConfig> T>
+void describe(V& v, T& f) {
+  v.real("reject_fraction", f.reject_fraction, {.min = 0.0, .max = 1.0}, {});
+  v.integer("rest_delay_ms", f.rest_delay_ms, {.min = 0, .max = kMaxSimDelayMs}, {});
+  v.real("rest_drop_fraction", f.rest_drop_fraction, {.min = 0.0, .max = 1.0}, {});
+  v.real("malformed_frame_fraction", f.malformed_frame_fraction, {.min = 0.0, .max = 1.0}, {});
+}
+
 template <class V, Cv<SimConfig> T>
 void describe(V& v, T& s) {
   v.boolean("embedded", s.embedded, {});
   v.integer("seed", s.seed, {.min = 0}, {});
+  v.text("listen_address", s.listen_address, check_host, {});
+  v.integer("port", s.port, {.min = 0, .max = 65'535}, {});
+  v.boolean("tls", s.tls, {});
+  v.text("cert_file", s.cert_file, nullptr, {});
+  v.text("key_file", s.key_file, nullptr, {});
+  v.text("ca_out_file", s.ca_out_file, nullptr, {});
+  v.boolean("control", s.control, {});
+  v.choice("nonce_check", s.nonce_check, kSimNonceCheckNames, {});
+  v.boolean("lenient_signature", s.lenient_signature, {});
+  v.integer("rate_limit_budget", s.rate_limit_budget, {.min = 1, .max = 1'000'000}, {});
+  v.integer("rate_limit_window_ms", s.rate_limit_window_ms, {.min = 1, .max = kMaxWatchdogMs}, {});
+  v.integer("ws_ping_timeout_ms", s.ws_ping_timeout_ms, {.min = 0, .max = kMaxWatchdogMs}, {});
+  v.integer("ws_max_message_bytes", s.ws_max_message_bytes, {.min = 128, .max = std::int64_t{1} << 24}, {});
+  v.integer("ws_max_requests_per_second", s.ws_max_requests_per_second, {.min = 1, .max = 1'000'000}, {});
+  v.integer("ws_max_subscriptions", s.ws_max_subscriptions, {.min = 0, .max = 1'000'000}, {});
+  v.integer("heartbeat_interval_ms", s.heartbeat_interval_ms, {.min = 1, .max = kMaxWatchdogMs}, {});
+  v.integer("ticker_interval_ms", s.ticker_interval_ms, {.min = 1, .max = kMaxWatchdogMs}, {});
+  v.choice("invalid_product_reply", s.invalid_product_reply, kSimInvalidProductReplyNames, {});
+  v.choice("private_order", s.private_order, kSimPrivateOrderNames, {});
+  v.real("market_collar", s.market_collar, {.min = 0.0001, .max = 1.0}, {});
+  v.real("price_collar", s.price_collar, {.min = 0.0, .max = 10.0}, {});
+  v.integer("max_open_orders", s.max_open_orders, {.min = 1, .max = 1'000'000}, {});
+  v.table_array("instruments", s.instruments);
+  v.table_array("accounts", s.accounts);
+  v.section("market", s.market);
+  v.section("faults", s.faults);
 }
 
 template <class V, Cv<EngineConfig> T>
