@@ -4,18 +4,33 @@
 //   tickpath --check-config FILE   validate FILE, print the effective config (secrets redacted)
 //   tickpath --version
 //
+// Run mode today: with [sim] embedded = true the exchange simulator starts inside this process
+// (its URLs replace venue.rest_url / ws_url, its certificate venue.ca_file when that is empty),
+// then the market-data feed runs against the venue and prints one status line per second, until
+// engine.run_seconds pass or SIGINT / SIGTERM. The order gateway and strategies are not built yet.
+//
 // Start-up and config errors are exceptions caught here once: printed, exit code 2 (STYLE B1.6a).
 
+#include <chrono>
+#include <climits>
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include <fmt/core.h>
 
 #include "tickpath/config/load.hpp"
+#include "tickpath/core/clock.hpp"
+#include "tickpath/sim/server.hpp"
 #include "tickpath/version.hpp"
+
+#include "md/feed_config.hpp"
+#include "md/live.hpp"
 
 namespace {
 
@@ -41,18 +56,56 @@ int check_config(const std::filesystem::path& file) {
   return kExitOk;
 }
 
+volatile std::sig_atomic_t g_stop = 0;
+
+extern "C" void on_signal(int /*sig*/) {
+  g_stop = 1;
+}
+
 int run(const std::filesystem::path& file) {
-  const auto cfg = tickpath::config::load_config_file(file);
+  auto cfg = tickpath::config::load_config_file(file);
   print_version();
   fmt::print("# effective config of {} (secrets redacted)\n{}", file.string(),
              tickpath::config::format_config(cfg));
-  // The market-data feed exists (tickpath-md live runs it); the embedded simulator (issue #4) and
-  // the order gateway (#5) do not yet, so the engine has no venue to run against and says so
-  // instead of pretending.
-  fmt::print(
-      "tickpath: config is valid. The embedded exchange simulator and the order gateway are not built "
-      "yet;\n          to watch a venue's books now: tickpath-md live --config FILE\n");
-  return kExitOk;
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+
+  std::optional<tickpath::sim::Server> sim;
+  if (cfg.sim.embedded) {
+    sim.emplace(cfg.sim);
+    sim->start();
+    const tickpath::sim::Endpoints& e = sim->endpoints();
+    fmt::print("tickpath: embedded simulator: rest {} websocket {}{}{}\n", e.rest_url, e.ws_url,
+               e.ca_file.empty() ? "" : " ca_file ", e.ca_file);
+    cfg.venue.rest_url = e.rest_url;
+    cfg.venue.ws_url = e.ws_url;
+    if (cfg.venue.ca_file.empty()) {
+      cfg.venue.ca_file = e.ca_file;
+    }
+  }
+  fmt::print("tickpath: the order gateway and strategies are not built yet; running market data against {}\n",
+             cfg.venue.ws_url);
+  std::fflush(stdout);
+  int code = kExitOk;
+  if (cfg.market_data.products.empty()) {
+    fmt::print("tickpath: market_data.products is empty; waiting for SIGINT/SIGTERM or run_seconds\n");
+    const std::int64_t end = cfg.engine.run_seconds > 0
+                                 ? tickpath::monotonic_ns() + cfg.engine.run_seconds * tickpath::kNsPerSecond
+                                 : INT64_MAX;
+    while (g_stop == 0 && tickpath::monotonic_ns() < end) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  } else {
+    tickpath::calibrate_process_tsc_clock(std::chrono::milliseconds{50});
+    code = tickpath::tools::md::run_live(tickpath::tools::md::make_registry(cfg),
+                                         tickpath::tools::md::make_md_feed_config(cfg),
+                                         cfg.engine.run_seconds, "tickpath", g_stop);
+  }
+  if (sim) {
+    sim->stop();
+    fmt::print("tickpath: embedded simulator stopped\n");
+  }
+  return code;
 }
 
 }  // namespace

@@ -70,13 +70,21 @@ std::vector<SimInstrumentConfig> default_sim_instruments() {
   // Tick sizes and size steps as observed on production (protocol reference §3.2); reference
   // prices are round numbers of the right magnitude, not quotes.
   return {
-      {.symbol = "PI_XBTUSD", .tick_size = make_increment("0.5"), .size_step = make_increment("1"),
+      {.symbol = "PI_XBTUSD",
+       .tick_size = make_increment("0.5"),
+       .size_step = make_increment("1"),
        .reference_price = "65000"},
-      {.symbol = "PF_XBTUSD", .tick_size = make_increment("1"), .size_step = make_increment("0.0001"),
+      {.symbol = "PF_XBTUSD",
+       .tick_size = make_increment("1"),
+       .size_step = make_increment("0.0001"),
        .reference_price = "65000"},
-      {.symbol = "PI_ETHUSD", .tick_size = make_increment("0.05"), .size_step = make_increment("1"),
+      {.symbol = "PI_ETHUSD",
+       .tick_size = make_increment("0.05"),
+       .size_step = make_increment("1"),
        .reference_price = "3200"},
-      {.symbol = "PF_ETHUSD", .tick_size = make_increment("0.1"), .size_step = make_increment("0.001"),
+      {.symbol = "PF_ETHUSD",
+       .tick_size = make_increment("0.1"),
+       .size_step = make_increment("0.001"),
        .reference_price = "3200"},
   };
 }

@@ -12,8 +12,8 @@
 #include <iterator>
 #include <limits>
 #include <map>
-#include <stdexcept>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -721,8 +721,8 @@ void cross_check(Loader& loader, const SimConfig& sim) {
     }
     for (std::size_t i = 0; i < j; ++i) {
       if (sim.accounts[i].api_key == account.api_key && !account.api_key.empty()) {
-        loader.error_at(base + ".api_key", fmt::format("the same API key as {}[{}]",
-                                                       loader.child_path("accounts"), i));
+        loader.error_at(base + ".api_key",
+                        fmt::format("the same API key as {}[{}]", loader.child_path("accounts"), i));
         break;
       }
       if (sim.accounts[i].name == account.name && !account.name.empty()) {

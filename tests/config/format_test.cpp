@@ -113,8 +113,10 @@ TEST_CASE("format_config prints every key, defaults included, as TOML sections",
                              "product_silence_ms = 15000\nconnection_silence_ms = 10000\n"
                              "ping_interval_ms = 20000\npong_timeout_ms = 10000\n"));
   CHECK_THAT(printed, Catch::Contains("\nbackoff_multiplier = 2.0\nbackoff_jitter = 0.2\n"));
-  CHECK_THAT(printed, Catch::Contains("\n[sim]\nembedded = true\nseed = 1\nlisten_address = \"127.0.0.1\"\n"));
-  CHECK_THAT(printed, Catch::Contains("\n# no [[sim.instruments]]\n\n# no [[sim.accounts]]\n\n[sim.market]\n"));
+  CHECK_THAT(printed,
+             Catch::Contains("\n[sim]\nembedded = true\nseed = 1\nlisten_address = \"127.0.0.1\"\n"));
+  CHECK_THAT(printed,
+             Catch::Contains("\n# no [[sim.instruments]]\n\n# no [[sim.accounts]]\n\n[sim.market]\n"));
   CHECK_THAT(printed, Catch::EndsWith("\n[sim.faults]\nreject_fraction = 0.0\nrest_delay_ms = 0\n"
                                       "rest_drop_fraction = 0.0\nmalformed_frame_fraction = 0.0\n"));
   CHECK(printed.find("[threads]") == std::string::npos);

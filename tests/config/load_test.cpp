@@ -606,9 +606,10 @@ TEST_CASE("[sim] rules that span keys are checked", "[config][sim]") {
     }
     return std::string("no error");
   };
-  CHECK_THAT(error("[[sim.instruments]]\nsymbol = \"PI_XBTUSD\"\ntick_size = \"0.5\"\nsize_step = \"1\"\n"
-                   "reference_price = \"100.25\"\n"),
-             Catch::Contains("sim.instruments[0].reference_price: must be a positive price on the tick grid"));
+  CHECK_THAT(
+      error("[[sim.instruments]]\nsymbol = \"PI_XBTUSD\"\ntick_size = \"0.5\"\nsize_step = \"1\"\n"
+            "reference_price = \"100.25\"\n"),
+      Catch::Contains("sim.instruments[0].reference_price: must be a positive price on the tick grid"));
   CHECK_THAT(error("[[sim.instruments]]\nsymbol = \"XBTUSD\"\ntick_size = \"0.5\"\nsize_step = \"1\"\n"
                    "reference_price = \"100\"\n"),
              Catch::Contains("sim.instruments[0].symbol: the simulator trades futures only"));
@@ -623,7 +624,8 @@ TEST_CASE("[sim] rules that span keys are checked", "[config][sim]") {
   CHECK_THAT(error("[[sim.accounts]]\nname = \"a\"\napi_key = \"k\"\napi_secret_env = \"X\"\n"
                    "balances = [\"USD\"]\n"),
              Catch::Contains("sim.accounts[0].balances[0]: expected \"CURRENCY:amount\""));
-  CHECK_THAT(error("[sim]\ncert_file = \"c.pem\"\n"), Catch::Contains("sim.key_file: cert_file and key_file go together"));
+  CHECK_THAT(error("[sim]\ncert_file = \"c.pem\"\n"),
+             Catch::Contains("sim.key_file: cert_file and key_file go together"));
   CHECK_THAT(error("[sim.market]\nkind = \"replay\"\n"),
              Catch::Contains("sim.market.replay_file: kind = \"replay\" needs a replay_file"));
   CHECK_THAT(error("[sim]\nnonce_check = \"sometimes\"\n"), Catch::Contains("sim.nonce_check"));

@@ -122,12 +122,12 @@ struct InstrumentConfig {
 // [[sim.instruments]]: a product the simulator lists and trades. Its contract kind (inverse or
 // linear) follows the symbol's prefix (PI_/FI_ inverse, PF_/FF_ linear).
 struct SimInstrumentConfig {
-  std::string symbol{};               // required; as [[instruments]].symbol
-  IncrementConfig tick_size{};        // required
-  IncrementConfig size_step{};        // required
-  std::string reference_price{};      // required; decimal, on the tick grid: the mark before trading
-  double maker_fee{0.0002};           // fraction of notional, -0.01 .. 0.01 (negative = rebate)
-  double taker_fee{0.0005};           // -0.01 .. 0.01
+  std::string symbol{};           // required; as [[instruments]].symbol
+  IncrementConfig tick_size{};    // required
+  IncrementConfig size_step{};    // required
+  std::string reference_price{};  // required; decimal, on the tick grid: the mark before trading
+  double maker_fee{0.0002};       // fraction of notional, -0.01 .. 0.01 (negative = rebate)
+  double taker_fee{0.0005};       // -0.01 .. 0.01
 
   friend bool operator==(const SimInstrumentConfig&, const SimInstrumentConfig&) = default;
 };
@@ -176,9 +176,9 @@ struct SimMarketConfig {
 
 // [sim.faults]: faults active from the start; the control endpoint changes them at run time.
 struct SimFaultsConfig {
-  double reject_fraction{0.0};         // orders answered marketSuspended at random, 0 .. 1
-  std::int64_t rest_delay_ms{0};       // every REST answer delayed, 0 .. 600000
-  double rest_drop_fraction{0.0};      // REST requests never answered (connection closed), 0 .. 1
+  double reject_fraction{0.0};           // orders answered marketSuspended at random, 0 .. 1
+  std::int64_t rest_delay_ms{0};         // every REST answer delayed, 0 .. 600000
+  double rest_drop_fraction{0.0};        // REST requests never answered (connection closed), 0 .. 1
   double malformed_frame_fraction{0.0};  // public messages replaced by broken JSON, 0 .. 1
 
   friend bool operator==(const SimFaultsConfig&, const SimFaultsConfig&) = default;
@@ -194,22 +194,22 @@ struct SimConfig {
   std::string cert_file{};  // PEM certificate and key to serve; "" = generate one at start
   std::string key_file{};
   std::string ca_out_file{"build/sim-ca.pem"};  // the certificate, written for clients to trust; "" = none
-  bool control{true};       // the /sim/v1/ control endpoint (faults, clock, state)
+  bool control{true};                           // the /sim/v1/ control endpoint (faults, clock, state)
   SimNonceCheck nonce_check{SimNonceCheck::Increasing};
-  bool lenient_signature{false};  // also accept Authent computed over the decoded parameters
-  std::int64_t rate_limit_budget{500};         // cost units per window per API key, 1 .. 1000000
-  std::int64_t rate_limit_window_ms{10'000};   // sliding window, 1 .. 3600000
-  std::int64_t ws_ping_timeout_ms{60'000};     // close a websocket not pinged for this long; 0 = never
-  std::int64_t ws_max_message_bytes{65'536};   // larger client frames close the connection, 128 .. 16 MiB
+  bool lenient_signature{false};                 // also accept Authent computed over the decoded parameters
+  std::int64_t rate_limit_budget{500};           // cost units per window per API key, 1 .. 1000000
+  std::int64_t rate_limit_window_ms{10'000};     // sliding window, 1 .. 3600000
+  std::int64_t ws_ping_timeout_ms{60'000};       // close a websocket not pinged for this long; 0 = never
+  std::int64_t ws_max_message_bytes{65'536};     // larger client frames close the connection, 128 .. 16 MiB
   std::int64_t ws_max_requests_per_second{100};  // per connection; excess gets an alert, 1 .. 1000000
-  std::int64_t ws_max_subscriptions{0};        // per connection; 0 = unlimited
-  std::int64_t heartbeat_interval_ms{1'000};   // `heartbeat` feed, 1 .. 3600000
-  std::int64_t ticker_interval_ms{1'000};      // `ticker` / `ticker_lite`, 1 .. 3600000
+  std::int64_t ws_max_subscriptions{0};          // per connection; 0 = unlimited
+  std::int64_t heartbeat_interval_ms{1'000};     // `heartbeat` feed, 1 .. 3600000
+  std::int64_t ticker_interval_ms{1'000};        // `ticker` / `ticker_lite`, 1 .. 3600000
   SimInvalidProductReply invalid_product_reply{SimInvalidProductReply::Alert};
   SimPrivateOrder private_order{SimPrivateOrder::OrdersFirst};
-  double market_collar{0.01};        // mkt orders: IOC within this fraction of the mark, 0.0001 .. 1
-  double price_collar{0.25};         // limit prices further than this from the mark are refused
-                                     // (outsidePriceCollar), 0 .. 10; 0 = off
+  double market_collar{0.01};          // mkt orders: IOC within this fraction of the mark, 0.0001 .. 1
+  double price_collar{0.25};           // limit prices further than this from the mark are refused
+                                       // (outsidePriceCollar), 0 .. 10; 0 = off
   std::int64_t max_open_orders{1000};  // per account (tooManyOrders), 1 .. 1000000
   std::vector<SimInstrumentConfig> instruments{};  // [] = PI_XBTUSD, PF_XBTUSD, PI_ETHUSD, PF_ETHUSD
   std::vector<SimAccountConfig> accounts{};        // [] = one generated key (printed at start)

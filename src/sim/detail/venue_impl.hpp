@@ -1,0 +1,223 @@
+#pragma once
+// Venue::Impl, shared by venue.cpp (construction, REST v3, control endpoint, exchange listener)
+// and venue_ws.cpp (websocket v1 requests, feeds and timers).
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <simdjson.h>
+
+#include "tickpath/config/config.hpp"
+#include "tickpath/core/instrument.hpp"
+#include "tickpath/sim/activity.hpp"
+#include "tickpath/sim/exchange.hpp"
+#include "tickpath/sim/uuid.hpp"
+#include "tickpath/sim/venue.hpp"
+#include "tickpath/venue/kraken_futures/auth.hpp"
+#include "tickpath/venue/kraken_futures/form.hpp"
+
+namespace tickpath::sim::detail {
+
+namespace kf = tickpath::venue::kraken_futures;
+
+// Public feeds with products; index into Instr::subs and bit in Conn::public_mask.
+enum PublicFeed : std::uint8_t { kBook = 0, kTrade = 1, kTicker = 2, kTickerLite = 3, kPublicFeedCount = 4 };
+
+enum PrivateFeed : std::uint8_t {
+  kOpenOrders = 0,
+  kOpenOrdersVerbose,
+  kFills,
+  kOpenPositions,
+  kBalances,
+  kAccountBalancesAndMargins,
+  kNotificationsAuth,
+  kAccountLog,
+  kPrivateFeedCount
+};
+
+struct Conn {
+  ConnectionId id{0};
+  WsConnection* ws{nullptr};
+  std::int64_t last_ping_ms{0};
+  std::int64_t rate_window_start_ms{0};
+  std::int64_t rate_count{0};
+  std::vector<std::string> challenges{};    // issued on this connection
+  std::vector<std::uint8_t> public_mask{};  // per instrument, bit per PublicFeed
+  std::array<std::optional<AccountId>, kPrivateFeedCount> priv{};
+  bool heartbeat{false};
+  std::int64_t subscriptions{0};
+  bool closing{false};
+
+  [[nodiscard]] bool has_private() const noexcept {
+    for (const auto& p : priv) {
+      if (p) {
+        return true;
+      }
+    }
+    return false;
+  }
+};
+
+struct Instr {
+  InstrumentIndex index{0};
+  std::string symbol{};  // as configured (REST)
+  std::string upper{};   // websocket product_id
+  std::string lower{};
+  Increment tick{};
+  Increment step{};
+  ContractKind kind{ContractKind::Linear};
+  bool perpetual{true};
+  std::string base_symbol{};  // "XBT" (as in the symbol)
+  std::string base{};         // "BTC" (REST `base`)
+  std::string quote{"USD"};
+  std::int64_t maturity_ms{0};  // FI_/FF_ only
+  std::array<std::vector<Conn*>, kPublicFeedCount> subs{};
+  // Faults.
+  std::uint64_t seq_offset{0};  // added to the engine's book seq on the wire
+  bool skip_next{false};
+  std::int64_t frozen_until_ms{0};
+  // Trading statistics (since start) for the tickers.
+  double volume_quote{0.0};
+  std::optional<Price> open{};
+  std::optional<Price> high{};
+  std::optional<Price> low{};
+};
+
+struct Key {
+  std::string name{};
+  std::string api_key{};
+  std::optional<kf::Signer> signer{};
+  AccountId account{0};
+  bool has_nonce{false};
+  std::uint64_t last_nonce{0};
+  std::deque<std::pair<std::int64_t, std::int64_t>> window{};  // (time, cost)
+  std::int64_t window_used{0};
+  std::int64_t dms_trigger_ms{0};
+  std::uint64_t balance_seq{0};
+};
+
+// One order-level outcome of send/edit/cancel, before it is written as JSON.
+struct Outcome {
+  enum class Kind : std::uint8_t { Engine, Status, BadArgument, MissingArgument };
+  Kind kind{Kind::Status};
+  Status status{Status::Placed};
+  std::string argument{};  // BadArgument / MissingArgument
+  Result result{};         // Engine
+  std::string cli_ord_id{};
+  std::string requested_id{};  // edit/cancel: the order id the request named
+};
+
+using Params = std::vector<kf::FormField>;
+
+struct Impl : ExchangeListener {
+  Impl(const config::SimConfig& config, std::vector<AccountKey> accounts, std::int64_t now_ms);
+  ~Impl() override;
+
+  // ExchangeListener
+  void on_book(InstrumentIndex instrument, Side side, Price price, Qty total, std::uint64_t seq,
+               std::int64_t time_ms) override;
+  void on_trade(const TradeEvent& trade) override;
+  void on_order(const OrderUpdate& update) override;
+  void on_fill(const FillEvent& fill) override;
+  void on_position(AccountId account, InstrumentIndex instrument) override;
+  void on_balance(AccountId account) override;
+
+  // REST (venue.cpp)
+  HttpResponse handle_http(const HttpRequest& request, std::int64_t now_ms);
+  HttpResponse handle_rest(const HttpRequest& request, std::string_view path, std::string_view query,
+                           std::int64_t now);
+  HttpResponse handle_control(const HttpRequest& request, std::string_view path, std::string_view query,
+                              std::int64_t now);
+  HttpResponse success(std::string_view payload, std::int64_t now);
+  HttpResponse error_a(std::string_view code, int http_status, std::int64_t now);
+  HttpResponse error_b(std::string_view argument, std::int64_t now);
+  HttpResponse error_c(int http_status, std::int64_t now);
+  Outcome do_send(Key& key, const Params& p, std::int64_t now);
+  Outcome do_edit(Key& key, const Params& p, std::int64_t now);
+  Outcome do_cancel(Key& key, const Params& p, std::int64_t now);
+  void write_order(std::string& out, const OrderView& o);
+  void write_events(std::string& out, const std::vector<OrderEvent>& events);
+  void count_outcome(const Outcome& o);
+
+  // Websocket (venue_ws.cpp)
+  ConnectionId ws_open(WsConnection* connection, std::int64_t now_ms);
+  void ws_text(ConnectionId id, std::string_view text, std::int64_t now_ms);
+  void ws_ping(ConnectionId id, std::int64_t now_ms);
+  void ws_closed(ConnectionId id);
+  void tick(std::int64_t now_ms, std::int64_t now_ns);
+  void send(Conn& c, std::string_view text);
+  void send_public(Conn& c, std::string_view text);  // subject to the malformed fault
+  void publish(std::vector<Conn*>& subs, std::string_view text);
+  void ws_subscribe(Conn& c, simdjson::dom::element msg, bool subscribe, std::int64_t now);
+  void ws_private(Conn& c, simdjson::dom::element msg, std::string_view feed, PrivateFeed pf, bool subscribe,
+                  std::int64_t now);
+  void send_book_snapshot(Conn& c, const Instr& in);
+  void send_trade_snapshot(Conn& c, const Instr& in);
+  void format_ticker(std::string& out, const Instr& in, bool lite, std::int64_t now);
+  void send_private_snapshot(Conn& c, PrivateFeed pf, AccountId account, std::int64_t now);
+  void write_ws_order(std::string& out, const OrderView& o);
+  void write_ws_fill(std::string& out, const FillEvent& f);
+  void format_positions(std::string& out, AccountId account);
+  void format_balances(std::string& out, AccountId account, bool snapshot, std::int64_t now);
+  void format_margins(std::string& out, AccountId account);
+  void flush_private(std::int64_t now);
+  [[nodiscard]] bool frozen(const Instr& in, std::int64_t now) const noexcept;
+  [[nodiscard]] bool malformed_next();
+  void close_connections(int which);  // 0 all, 1 private, 2 public
+
+  // Helpers
+  [[nodiscard]] Instr* find_instr(std::string_view symbol);
+  [[nodiscard]] Key* find_key(std::string_view api_key);
+  [[nodiscard]] Key* key_of_account(AccountId account);
+  [[nodiscard]] double price_value(const Instr& in, Price p) const noexcept;
+  [[nodiscard]] double currency_usd_value(std::string_view currency) const;
+
+  config::SimConfig config_;
+  VenueStats stats_{};
+  std::unique_ptr<Exchange> exchange_{};
+  std::unique_ptr<Activity> activity_{};
+  bool activity_started_{false};
+  AccountId maker_{0};
+  AccountId taker_{0};
+  std::vector<Instr> instrs_{};
+  std::vector<Key> keys_{};
+  Rng fault_rng_;
+  std::int64_t clock_offset_ms_{0};
+
+  // Run-time faults.
+  double reject_fraction_{0.0};
+  std::int64_t rest_delay_ms_{0};
+  double rest_drop_fraction_{0.0};
+  double malformed_fraction_{0.0};
+  std::int64_t malformed_pending_{0};
+  std::int64_t freeze_all_until_ms_{0};
+  config::SimPrivateOrder private_order_{config::SimPrivateOrder::OrdersFirst};
+
+  // Websocket state.
+  std::unordered_map<ConnectionId, std::unique_ptr<Conn>> conns_{};
+  ConnectionId next_conn_id_{1};
+  std::int64_t next_heartbeat_ms_{0};
+  std::int64_t next_ticker_ms_{0};
+  std::string delta_buf_{};  // book/trade messages, formatted once per event
+  simdjson::dom::parser parser_{};
+
+  // Private messages of the current call, flushed in private_order_ at its end.
+  std::vector<std::pair<ConnectionId, std::string>> pending_orders_{};
+  std::vector<std::pair<ConnectionId, std::string>> pending_fills_{};
+  std::vector<AccountId> dirty_positions_{};
+  std::vector<AccountId> dirty_balances_{};
+};
+
+[[nodiscard]] const Params::value_type* find_param(const Params& p, std::string_view key) noexcept;
+[[nodiscard]] bool iequals(std::string_view a, std::string_view b) noexcept;
+
+}  // namespace tickpath::sim::detail
