@@ -669,6 +669,16 @@ struct Exchange::Impl {
     trade.qty = qty;
     trade.seq = ++b.trade_seq;
     trade.time_ms = now_ms;
+    trade.maker_order = maker.view.id;
+    trade.taker_order = taker.id;
+    trade.maker_limit = maker.view.limit_price;
+    trade.taker_limit = taker.limit_price;
+    trade.maker_type = maker.view.type;
+    trade.taker_type = taker.type;
+    trade.maker_time_ms = maker.view.time_ms;
+    trade.taker_time_ms = taker.time_ms;
+    trade.maker_reduce_only = maker.view.reduce_only;
+    trade.taker_reduce_only = taker.reduce_only;
     b.trades.push_front(trade);
     while (b.trades.size() > options.trade_history) {
       b.trades.pop_back();

@@ -24,6 +24,9 @@ namespace {
 
 constexpr std::string_view kRestPrefix = "/derivatives/api/v3/";
 constexpr std::string_view kControlPrefix = "/sim/v1/";
+// History API (ccxt's fetchTrades): /api/history/v{2,3}/market/{symbol}/executions.
+constexpr std::string_view kHistoryMarketPrefix = "/api/history/v3/market/";
+constexpr std::string_view kHistoryMarketPrefixV2 = "/api/history/v2/market/";
 constexpr double kHouseBalance = 1e12;
 
 std::string to_upper(std::string_view s) {
@@ -759,6 +762,10 @@ HttpResponse Impl::handle_http(const HttpRequest& request, std::int64_t now_ms) 
     flush_private(now);
     return r;
   }
+  if ((starts_with(path, kHistoryMarketPrefix) || starts_with(path, kHistoryMarketPrefixV2)) &&
+      request.method == "GET") {
+    return handle_history(path, query, now);
+  }
   if (!starts_with(path, kRestPrefix)) {
     return error_c(404, now);
   }
@@ -770,6 +777,119 @@ HttpResponse Impl::handle_http(const HttpRequest& request, std::int64_t now_ms) 
     r.drop = true;
   }
   return r;
+}
+
+// The public executions of one market (v2 and v3 answer alike), as the history API lists them (shape from
+// ccxt's krakenfutures fetchTrades; numbers and timestamps are strings there). Query: count (default and
+// maximum = what the simulator keeps), sort=asc|desc (default desc, newest first), since / before
+// (epoch ms). No continuation token: the simulator keeps only its recent trades.
+HttpResponse Impl::handle_history(std::string_view path, std::string_view query, std::int64_t now) {
+  std::string_view rest = path.substr(kHistoryMarketPrefix.size());
+  const std::size_t slash = rest.find('/');
+  if (slash == std::string_view::npos || rest.substr(slash) != "/executions") {
+    return error_c(404, now);
+  }
+  const Instr* in = find_instr(rest.substr(0, slash));
+  if (in == nullptr) {
+    return error_c(404, now);
+  }
+  Params qp;
+  if (!query.empty()) {
+    auto f = kf::parse_form(query);
+    if (!f) {
+      return error_a("invalidArgument", 400, now);
+    }
+    qp = std::move(*f);
+  }
+  const auto number = [&](std::string_view key, std::int64_t fallback) -> std::optional<std::int64_t> {
+    const auto* p = find_param(qp, key);
+    if (p == nullptr) {
+      return fallback;
+    }
+    std::int64_t v = 0;
+    const auto [end, ec] = std::from_chars(p->value.data(), p->value.data() + p->value.size(), v);
+    if (ec != std::errc{} || end != p->value.data() + p->value.size() || v < 0) {
+      return std::nullopt;
+    }
+    return v;
+  };
+  const auto count = number("count", 1000);
+  const auto since = number("since", 0);
+  const auto before = number("before", std::numeric_limits<std::int64_t>::max());
+  if (!count || !since || !before) {
+    return error_b("count/since/before", now);
+  }
+  const auto* sort = find_param(qp, "sort");
+  const bool ascending = sort != nullptr && sort->value == "asc";
+  std::vector<const TradeEvent*> picked;
+  for (const TradeEvent& t : exchange_->trades(in->index)) {  // newest first
+    if (t.time_ms >= *since && t.time_ms < *before) {
+      picked.push_back(&t);
+    }
+  }
+  if (ascending) {
+    std::reverse(picked.begin(), picked.end());
+  }
+  if (picked.size() > static_cast<std::size_t>(*count)) {
+    picked.resize(static_cast<std::size_t>(*count));
+  }
+  const auto order_type = [](OrderType t) -> std::string_view {
+    switch (t) {
+      case OrderType::Post:
+        return "Post";
+      case OrderType::Ioc:
+        return "IoC";
+      case OrderType::Market:
+        return "Market";
+      case OrderType::Fok:
+        return "FillOrKill";
+      case OrderType::Limit:
+        break;
+    }
+    return "Limit";
+  };
+  const auto write_order = [&](std::string& out, const Uuid& id, Side side, Price limit, OrderType type,
+                               std::int64_t time_ms, bool reduce_only, std::int64_t last_ms, Qty qty) {
+    out += R"({"uid":)";
+    append_uuid(out, id);
+    out += R"(,"tradeable":)";
+    append_string(out, in->upper);
+    out += side == Side::Buy ? R"(,"direction":"Buy","quantity":")" : R"(,"direction":"Sell","quantity":")";
+    append_units(out, qty.lots(), in->step, false);
+    fmt::format_to(std::back_inserter(out), R"(","timestamp":"{}","limitPrice":")", time_ms);
+    append_units(out, limit.ticks(), in->tick, false);
+    out += R"(","orderType":")";
+    out += order_type(type);
+    fmt::format_to(std::back_inserter(out), R"(","reduceOnly":{},"lastUpdateTimestamp":"{}"}})",
+                   reduce_only ? "true" : "false", last_ms);
+  };
+  std::string out = R"({"elements":[)";
+  for (std::size_t i = 0; i < picked.size(); ++i) {
+    const TradeEvent& t = *picked[i];
+    if (i != 0) {
+      out += ',';
+    }
+    out += R"({"uid":)";
+    append_uuid(out, t.uid);
+    fmt::format_to(std::back_inserter(out),
+                   R"(,"timestamp":"{}","event":{{"Execution":{{"execution":{{"uid":)", t.time_ms);
+    append_uuid(out, t.uid);
+    out += R"(,"makerOrder":)";
+    write_order(out, t.maker_order, opposite(t.taker_side), t.maker_limit, t.maker_type, t.maker_time_ms,
+                t.maker_reduce_only, t.time_ms, t.qty);
+    out += R"(,"takerOrder":)";
+    write_order(out, t.taker_order, t.taker_side, t.taker_limit, t.taker_type, t.taker_time_ms,
+                t.taker_reduce_only, t.time_ms, t.qty);
+    fmt::format_to(std::back_inserter(out), R"(,"timestamp":"{}","quantity":")", t.time_ms);
+    append_units(out, t.qty.lots(), in->step, false);
+    out += R"(","price":")";
+    append_units(out, t.price.ticks(), in->tick, false);
+    out += R"(","markPrice":")";
+    append_units(out, exchange_->reference_price(in->index).ticks(), in->tick, false);
+    out += R"(","limitFilled":false},"takerReducedQuantity":""}}})";
+  }
+  fmt::format_to(std::back_inserter(out), R"(],"len":"{}"}})", picked.size());
+  return HttpResponse{.status = 200, .body = std::move(out)};
 }
 
 HttpResponse Impl::handle_rest(const HttpRequest& request, std::string_view path, std::string_view query,

@@ -209,6 +209,17 @@ struct TradeEvent {
   Qty qty{};
   std::uint64_t seq{0};
   std::int64_t time_ms{0};
+  // The two orders as they were just before this execution (the history API shows them).
+  Uuid maker_order{};
+  Uuid taker_order{};
+  Price maker_limit{};
+  Price taker_limit{};
+  OrderType maker_type{OrderType::Limit};
+  OrderType taker_type{OrderType::Limit};
+  std::int64_t maker_time_ms{0};
+  std::int64_t taker_time_ms{0};
+  bool maker_reduce_only{false};
+  bool taker_reduce_only{false};
 };
 
 // One fill of one account's order (§6.11). `seq` is per account.

@@ -135,6 +135,7 @@ struct Impl : ExchangeListener {
   HttpResponse handle_http(const HttpRequest& request, std::int64_t now_ms);
   HttpResponse handle_rest(const HttpRequest& request, std::string_view path, std::string_view query,
                            std::int64_t now);
+  HttpResponse handle_history(std::string_view path, std::string_view query, std::int64_t now);
   HttpResponse handle_control(const HttpRequest& request, std::string_view path, std::string_view query,
                               std::int64_t now);
   HttpResponse success(std::string_view payload, std::int64_t now);
