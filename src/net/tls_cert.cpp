@@ -91,10 +91,10 @@ PemCertificate generate_self_signed(const SelfSignedOptions& options) {
   add_extension(cert.get(), &ctx, NID_subject_key_identifier, "hash");
   std::string san;
   for (const auto& dns : options.dns_names) {
-    san += (san.empty() ? "" : ",") + std::string("DNS:") + dns;
+    san.append(san.empty() ? "" : ",").append("DNS:").append(dns);
   }
   for (const auto& ip : options.ip_addresses) {
-    san += (san.empty() ? "" : ",") + std::string("IP:") + ip;
+    san.append(san.empty() ? "" : ",").append("IP:").append(ip);
   }
   if (!san.empty()) {
     add_extension(cert.get(), &ctx, NID_subject_alt_name, san);

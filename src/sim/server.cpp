@@ -7,6 +7,7 @@
 
 #include "tickpath/sim/server.hpp"
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -28,6 +29,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
@@ -35,6 +37,7 @@
 #include <boost/beast/websocket/ssl.hpp>
 #include <openssl/rand.h>
 
+#include "tickpath/config/error.hpp"
 #include "tickpath/config/secrets.hpp"
 #include "tickpath/core/clock.hpp"
 #include "tickpath/net/tls_cert.hpp"
@@ -124,28 +127,28 @@ tcp::socket& lowest(Stream& s) {
   }
 }
 
-// A websocket connection: reads client requests into the Venue, writes the Venue's messages in
-// order from a queue.
+// A websocket connection. Beast performs the upgrade handshake; after it, this class frames the
+// connection itself on the underlying stream (RFC 6455, server side), so that every message queued
+// while a write is in flight goes out in ONE write: at 100k book deltas/s, one TLS record and one
+// send() per message would cost more than the simulator itself. Beast's stream object stays idle
+// after the handshake (no pings, no timeouts armed), so nothing else touches the socket.
+//
+// Reads: client frames must be masked; text, binary and continuation frames build a message (at
+// most ws_max_message_bytes, else close 1009); pings are answered with pongs; a close frame is
+// answered and the connection ends. Protocol violations close with 1002.
 template <typename Stream>
 class WsSession final : public Connection, public WsConnection {
  public:
-  WsSession(Server::Impl& server, Stream stream) : server_(server), ws_(std::move(stream)) {}
+  WsSession(Server::Impl& server, Stream stream)
+      : server_(server), ws_(std::move(stream)), timer_(server.io) {}
 
   void start(http::request<http::string_body> request) {
     max_message_ = static_cast<std::size_t>(server_.config.ws_max_message_bytes);
-    ws_.read_message_max(0);  // enforced in read_next
-    ws_.auto_fragment(false);
-    ws_.text(true);
     websocket::stream_base::timeout timeouts{};
     timeouts.handshake_timeout = kHandshakeTimeout;
     timeouts.idle_timeout = websocket::stream_base::none();
     timeouts.keep_alive_pings = false;
     ws_.set_option(timeouts);
-    ws_.control_callback([this](websocket::frame_type kind, beast::string_view) {
-      if (kind == websocket::frame_type::ping && id_ != 0) {
-        server_.venue->ws_ping(id_, wall_ms());
-      }
-    });
     auto self = shared();
     ws_.async_accept(request, [self](error_code ec) {
       if (ec) {
@@ -161,99 +164,227 @@ class WsSession final : public Connection, public WsConnection {
     if (closing_ || dead_) {
       return;
     }
-    queued_bytes_ += text.size();
-    if (queued_bytes_ > Server::kMaxQueuedBytes) {
+    append_frame(0x1, text);
+    if (pending_.size() > Server::kMaxQueuedBytes) {
       ++server_.stats.ws_slow_consumers_cut;
       close(true);
       return;
     }
-    queue_.emplace_back(text);
-    if (!writing_) {
-      write_next();
-    }
+    flush();
   }
 
-  void close(bool abrupt) override {
-    if (closing_ || dead_) {
-      return;
-    }
-    closing_ = true;
-    if (abrupt) {
-      kill();
-      return;
-    }
-    // Let queued messages go first; the close frame follows them (write_next checks closing_).
-    if (!writing_) {
-      start_close();
-    }
-  }
+  void close(bool abrupt) override { begin_close(abrupt, 1000); }
 
   void kill() override {
+    timer_.cancel();
     error_code ec;
-    lowest(ws_.next_layer()).shutdown(tcp::socket::shutdown_both, ec);
-    lowest(ws_.next_layer()).close(ec);
+    lowest(stream()).shutdown(tcp::socket::shutdown_both, ec);
+    lowest(stream()).close(ec);
     finish();
   }
 
  private:
   std::shared_ptr<WsSession> shared() { return std::static_pointer_cast<WsSession>(shared_from_this()); }
+  Stream& stream() { return ws_.next_layer(); }
 
-  // Reads in pieces so an oversized message is seen (and counted) as soon as it passes the limit,
-  // instead of relying on Beast's read_message_max, whose error TLS teardown would mask.
-  void read_next() {
-    ws_.async_read_some(buffer_, kReadChunk, [self = shared()](error_code ec, std::size_t) {
-      if (ec) {
-        self->finish();
-        return;
+  void append_frame(unsigned opcode, std::string_view payload) {
+    const std::size_t n = payload.size();
+    pending_.push_back(static_cast<char>(0x80U | opcode));
+    if (n < 126) {
+      pending_.push_back(static_cast<char>(n));
+    } else if (n <= 0xFFFF) {
+      pending_.push_back(static_cast<char>(126));
+      pending_.push_back(static_cast<char>((n >> 8) & 0xFFU));
+      pending_.push_back(static_cast<char>(n & 0xFFU));
+    } else {
+      pending_.push_back(static_cast<char>(127));
+      for (int shift = 56; shift >= 0; shift -= 8) {
+        pending_.push_back(static_cast<char>((static_cast<std::uint64_t>(n) >> shift) & 0xFFU));
       }
-      if (self->dead_) {
-        return;
-      }
-      if (self->buffer_.size() > self->max_message_) {
-        ++self->server_.stats.ws_oversized_frames;
-        self->buffer_.consume(self->buffer_.size());
-        self->close_code_ = websocket::close_code::too_big;
-        self->close(false);
-        return;
-      }
-      if (!self->ws_.is_message_done()) {
-        self->read_next();
-        return;
-      }
-      const auto data = self->buffer_.cdata();
-      const std::string_view text(static_cast<const char*>(data.data()), data.size());
-      if (self->id_ != 0 && !self->closing_) {
-        self->server_.venue->ws_text(self->id_, text, wall_ms());
-      }
-      self->buffer_.consume(self->buffer_.size());
-      self->read_next();
-    });
+    }
+    pending_.append(payload);
   }
 
-  void write_next() {
+  // Starts a write of everything pending unless one is in flight (its completion flushes again).
+  void flush() {
+    if (writing_ || pending_.empty() || dead_) {
+      return;
+    }
     writing_ = true;
-    ws_.async_write(asio::buffer(queue_.front()), [self = shared()](error_code ec, std::size_t) {
+    in_flight_.swap(pending_);
+    pending_.clear();
+    asio::async_write(stream(), asio::buffer(in_flight_), [self = shared()](error_code ec, std::size_t) {
+      self->writing_ = false;
+      self->in_flight_.clear();
       if (ec) {
-        self->queue_.clear();
-        self->writing_ = false;
         self->finish();
         return;
       }
-      self->queued_bytes_ -= self->queue_.front().size();
-      self->queue_.pop_front();
-      if (!self->queue_.empty() && !self->dead_) {
-        self->write_next();
+      if (self->close_sent_ && self->pending_.empty()) {
+        // Our close frame is out: give the client a moment to answer, then end.
+        self->timer_.expires_after(std::chrono::seconds(1));
+        self->timer_.async_wait([self](error_code wait_ec) {
+          if (!wait_ec) {
+            self->kill();
+          }
+        });
         return;
       }
-      self->writing_ = false;
-      if (self->closing_ && !self->dead_) {
-        self->start_close();
+      self->flush();
+    });
+  }
+
+  void begin_close(bool abrupt, std::uint16_t code) {
+    if (closing_ || dead_) {
+      return;
+    }
+    closing_ = true;
+    if (abrupt) {
+      // Called from inside the Venue (send_text of a slow consumer, drop_connections): ws_closed
+      // must come later, from the loop (venue.hpp), or the Venue frees the connection it is using.
+      timer_.cancel();
+      error_code ec;
+      lowest(stream()).shutdown(tcp::socket::shutdown_both, ec);
+      lowest(stream()).close(ec);
+      asio::post(server_.io, [self = shared()] { self->finish(); });
+      return;
+    }
+    const std::array<char, 2> payload{static_cast<char>(code >> 8), static_cast<char>(code & 0xFFU)};
+    append_frame(0x8, std::string_view(payload.data(), payload.size()));
+    close_sent_ = true;
+    flush();
+  }
+
+  void read_next() {
+    auto space = in_.prepare(kReadChunk);
+    stream().async_read_some(space, [self = shared()](error_code ec, std::size_t n) {
+      if (ec) {
+        self->finish();
+        return;
+      }
+      self->in_.commit(n);
+      if (!self->parse()) {
+        return;
+      }
+      if (!self->dead_) {
+        self->read_next();
       }
     });
   }
 
-  void start_close() {
-    ws_.async_close(close_code_, [self = shared()](error_code) { self->kill(); });
+  // Consumes every complete frame in in_; false when the connection is ending.
+  bool parse() {
+    for (;;) {
+      const auto data = in_.cdata();
+      const auto* p = static_cast<const unsigned char*>(data.data());
+      const std::size_t size = data.size();
+      if (size < 2) {
+        return true;
+      }
+      const bool fin = (p[0] & 0x80U) != 0;
+      const unsigned rsv = p[0] & 0x70U;
+      const unsigned opcode = p[0] & 0x0FU;
+      const bool masked = (p[1] & 0x80U) != 0;
+      std::uint64_t length = p[1] & 0x7FU;
+      std::size_t header = 2;
+      if (length == 126) {
+        if (size < 4) {
+          return true;
+        }
+        length = (static_cast<std::uint64_t>(p[2]) << 8) | p[3];
+        header = 4;
+      } else if (length == 127) {
+        if (size < 10) {
+          return true;
+        }
+        length = 0;
+        for (std::size_t i = 0; i < 8; ++i) {
+          length = (length << 8) | p[2 + i];
+        }
+        header = 10;
+      }
+      const bool control = (opcode & 0x8U) != 0;
+      if (rsv != 0 || !masked || (control && (!fin || length > 125)) ||
+          (opcode != 0x0 && opcode != 0x1 && opcode != 0x2 && opcode != 0x8 && opcode != 0x9 &&
+           opcode != 0xA)) {
+        protocol_error(1002);
+        return false;
+      }
+      if (!control && message_.size() + length > max_message_) {
+        ++server_.stats.ws_oversized_frames;
+        protocol_error(1009);
+        return false;
+      }
+      if (size < header + 4 + length) {
+        return true;
+      }
+      const unsigned char* mask = p + header;
+      const unsigned char* payload = mask + 4;
+      const auto unmask_into = [&](std::string& out) {
+        const std::size_t at = out.size();
+        out.resize(at + static_cast<std::size_t>(length));
+        for (std::size_t i = 0; i < length; ++i) {
+          out[at + i] = static_cast<char>(payload[i] ^ mask[i & 3U]);
+        }
+      };
+      const std::size_t frame = header + 4 + static_cast<std::size_t>(length);
+      if (opcode == 0x9) {  // ping: answer with the same payload
+        std::string body;
+        unmask_into(body);
+        in_.consume(frame);
+        if (id_ != 0) {
+          server_.venue->ws_ping(id_, wall_ms());
+        }
+        if (!closing_) {
+          append_frame(0xA, body);
+          flush();
+        }
+        continue;
+      }
+      if (opcode == 0xA) {  // unsolicited pong: ignored
+        in_.consume(frame);
+        continue;
+      }
+      if (opcode == 0x8) {  // close: echo the code, then end
+        std::string body;
+        unmask_into(body);
+        in_.consume(frame);
+        const std::uint16_t code =
+            body.size() >= 2 ? static_cast<std::uint16_t>((static_cast<unsigned char>(body[0]) << 8) |
+                                                          static_cast<unsigned char>(body[1]))
+                             : std::uint16_t{1000};
+        if (close_sent_) {
+          kill();
+        } else {
+          begin_close(false, code);
+        }
+        return false;
+      }
+      // Data frames: a continuation needs a message in progress, a new message must not start
+      // inside one.
+      if ((opcode == 0x0) != in_message_) {
+        protocol_error(1002);
+        return false;
+      }
+      in_message_ = !fin;
+      unmask_into(message_);
+      in_.consume(frame);
+      if (fin) {
+        if (id_ != 0 && !closing_) {
+          server_.venue->ws_text(id_, message_, wall_ms());
+        }
+        message_.clear();
+        if (dead_) {
+          return false;
+        }
+      }
+    }
+  }
+
+  void protocol_error(std::uint16_t code) {
+    in_.consume(in_.size());
+    message_.clear();
+    begin_close(false, code);
   }
 
   // Tells the venue exactly once that the connection is gone.
@@ -263,22 +394,25 @@ class WsSession final : public Connection, public WsConnection {
     }
     dead_ = true;
     closing_ = true;
-    queue_.clear();
+    pending_.clear();
     if (id_ != 0) {
       server_.venue->ws_closed(id_);
     }
   }
 
   Server::Impl& server_;
-  websocket::stream<Stream> ws_;
-  beast::flat_buffer buffer_;
-  std::deque<std::string> queue_;
-  std::size_t queued_bytes_{0};
+  websocket::stream<Stream> ws_;  // the handshake only
+  asio::steady_timer timer_;
+  beast::flat_buffer in_;
+  std::string message_;    // the message being assembled from frames
+  std::string pending_;    // framed bytes waiting for the next write
+  std::string in_flight_;  // framed bytes of the write in progress
   std::size_t max_message_{0};
-  websocket::close_code close_code_{websocket::close_code::normal};
   ConnectionId id_{0};
+  bool in_message_{false};
   bool writing_{false};
   bool closing_{false};
+  bool close_sent_{false};
   bool dead_{false};
 };
 
@@ -450,12 +584,32 @@ std::vector<Balance> parse_balances(const std::vector<std::string>& entries) {
 // The accounts of the config, secrets read from the environment or 0600 files.
 std::vector<AccountKey> load_accounts(const config::SimConfig& config) {
   std::vector<AccountKey> accounts;
-  for (const config::SimAccountConfig& a : config.accounts) {
+  for (std::size_t i = 0; i < config.accounts.size(); ++i) {
+    const config::SimAccountConfig& a = config.accounts[i];
     config::VenueConfig source{};
     source.api_key = a.api_key;
     source.api_secret_env = a.api_secret_env.empty() ? "TICKPATH_SIM_UNSET" : a.api_secret_env;
     source.api_secret_file = a.api_secret_file;
-    config::Credentials credentials = config::load_credentials(source);
+    config::Credentials credentials;
+    try {
+      credentials = config::load_credentials(source);
+    } catch (const config::ConfigError& e) {
+      // The loader speaks of venue.*; name the account's own keys instead. Messages never hold
+      // the secret (secrets.hpp).
+      std::vector<config::ConfigIssue> issues = e.issues();
+      for (config::ConfigIssue& issue : issues) {
+        const std::string key = a.api_secret_file.empty() ? "api_secret_env" : "api_secret_file";
+        issue.key = "sim.accounts[" + std::to_string(i) + "]." + key;
+        for (const std::string_view from : {"venue.api_secret_file", "venue.api_secret_env"}) {
+          for (std::size_t at = issue.message.find(from); at != std::string::npos;
+               at = issue.message.find(from)) {
+            issue.message.replace(at, from.size(),
+                                  "sim.accounts[" + std::to_string(i) + "]." + std::string(from.substr(6)));
+          }
+        }
+      }
+      throw config::ConfigError(std::move(issues));
+    }
     accounts.push_back(AccountKey{.name = a.name,
                                   .api_key = a.api_key,
                                   .api_secret_base64 = std::string(credentials.api_secret.reveal()),
