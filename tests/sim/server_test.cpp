@@ -5,13 +5,17 @@
 #include "tickpath/sim/server.hpp"
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 #include <catch2/catch.hpp>
 
 #include "tickpath/config/config.hpp"
+#include "tickpath/net/tls_cert.hpp"
 #include "tickpath/venue/kraken_futures/auth.hpp"
 
 #include "sim/sim_client.hpp"
@@ -71,6 +75,43 @@ TEST_CASE("the simulator serves REST over TLS with a certificate clients can tru
   CHECK(tickers.status == 200);
   CHECK(contains(tickers.body, R"("tickers":[)"));
   CHECK(server.stats().connections_accepted == 1);
+}
+
+TEST_CASE("the simulator serves a certificate loaded from cert_file and key_file", "[sim][server]") {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("tickpath-sim-cert-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const net::PemCertificate pem = net::generate_self_signed({.common_name = "loaded-cert"});
+  const auto write = [&](const char* name, const std::string& text) {
+    std::ofstream(dir / name) << text;
+    return (dir / name).string();
+  };
+  config::SimConfig c = quiet_config();
+  c.cert_file = write("cert.pem", pem.certificate_pem);
+  c.key_file = write("key.pem", pem.private_key_pem);
+  c.ca_out_file = (dir / "out" / "ca.pem").string();  // written for clients, directories created
+  {
+    Server server(c, trader_accounts());
+    server.start();
+    CHECK(server.endpoints().ca_pem == pem.certificate_pem);
+    CHECK(server.endpoints().ca_file == c.ca_out_file);
+    std::ifstream written(c.ca_out_file);
+    const std::string copy((std::istreambuf_iterator<char>(written)), std::istreambuf_iterator<char>());
+    CHECK(copy == pem.certificate_pem);
+    RestClient rest(server.endpoints());  // verifies the peer against that certificate
+    CHECK(rest.get_public("instruments").status == 200);
+  }
+  c.key_file = (dir / "missing.pem").string();
+  CHECK_THROWS_WITH(Server(c, trader_accounts()), Catch::Contains("missing.pem"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a port already in use is a start-up error naming the address", "[sim][server]") {
+  Server first(quiet_config(), trader_accounts());
+  config::SimConfig c = quiet_config();
+  c.port = first.endpoints().port;
+  CHECK_THROWS_WITH(Server(c, trader_accounts()),
+                    Catch::Contains("cannot listen on 127.0.0.1:" + std::to_string(c.port)));
 }
 
 TEST_CASE("the simulator serves plain HTTP and WS when tls = false", "[sim][server]") {
