@@ -66,6 +66,25 @@ std::string field(std::string_view json, std::string_view key) {
   return std::string(json.substr(start, end - start));
 }
 
+std::optional<std::int64_t> int_field(std::string_view json, std::string_view key) {
+  const std::string pattern = "\"" + std::string(key) + "\":";
+  const std::size_t at = json.find(pattern);
+  if (at == std::string_view::npos) {
+    return std::nullopt;
+  }
+  std::size_t i = at + pattern.size();
+  const bool negative = i < json.size() && json[i] == '-';
+  i += negative ? 1 : 0;
+  if (i >= json.size() || json[i] < '0' || json[i] > '9') {
+    return std::nullopt;
+  }
+  std::int64_t v = 0;
+  for (; i < json.size() && json[i] >= '0' && json[i] <= '9'; ++i) {
+    v = v * 10 + (json[i] - '0');
+  }
+  return negative ? -v : v;
+}
+
 struct RestClient::Impl {
   explicit Impl(const Endpoints& e) : endpoints(e), tls_ctx(client_tls(e)), tls(is_tls(e)) {}
 
@@ -262,6 +281,7 @@ struct WsClient::Impl {
   bool read_pending{false};
   bool read_done{false};
   error_code read_ec;
+  bool pong_seen{false};
 
   template <class F>
   auto with(F&& f) {
@@ -390,6 +410,49 @@ void WsClient::subscribe_private(const Key& key, std::string_view feed, const st
   send(R"({"event":"subscribe","feed":")" + std::string(feed) + R"(","api_key":")" + key.api_key +
        R"(","original_challenge":")" + challenge + R"(","signed_challenge":")" +
        std::string(sig.begin(), sig.end()) + R"("})");
+}
+
+bool WsClient::ping_pong(std::chrono::milliseconds timeout) {
+  Impl& s = *impl_;
+  if (s.is_closed) {
+    return false;
+  }
+  s.pong_seen = false;
+  s.with([&](auto& w) {
+    w.control_callback([&s](websocket::frame_type kind, beast::string_view) {
+      if (kind == websocket::frame_type::pong) {
+        s.pong_seen = true;
+      }
+    });
+    return 0;
+  });
+  ping();
+  // Control frames are only processed by a pending read: start one if none is (its message, if
+  // any, stays for read()).
+  if (!s.read_pending) {
+    s.read_pending = true;
+    s.read_done = false;
+    s.with([&](auto& w) {
+      w.async_read(s.buffer, [&s](error_code ec, std::size_t) {
+        s.read_ec = ec;
+        s.read_done = true;
+      });
+      return 0;
+    });
+  }
+  s.io.restart();
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  while (!s.pong_seen && !s.read_done && std::chrono::steady_clock::now() < until) {
+    s.io.run_one_until(until);
+  }
+  if (s.read_done && s.read_ec) {
+    s.is_closed = true;
+  }
+  s.with([&](auto& w) {
+    w.control_callback();
+    return 0;
+  });
+  return s.pong_seen;
 }
 
 }  // namespace tickpath::sim::test

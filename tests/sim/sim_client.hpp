@@ -73,6 +73,10 @@ class WsClient {
   // Subscribes a private feed: challenge, sign, subscribe. Returns the challenge used.
   std::string authenticate(const Key& key);
   void subscribe_private(const Key& key, std::string_view feed, const std::string& challenge);
+  // Sends a protocol Ping and waits for its Pong; false when none comes within timeout or the
+  // connection ends. A text message arriving first ends the wait too (false; the message is kept
+  // for the next read()): call it when no message is expected.
+  bool ping_pong(std::chrono::milliseconds timeout = std::chrono::milliseconds(3000));
 
  private:
   struct Impl;
@@ -82,5 +86,7 @@ class WsClient {
 // Extracts a top-level-or-nested string field value `"key":"value"` (first occurrence); "" when
 // absent. Good enough for assertions on the simulator's own compact JSON.
 std::string field(std::string_view json, std::string_view key);
+// Same for a number field `"key":123` (first occurrence, integer part); nullopt when absent.
+std::optional<std::int64_t> int_field(std::string_view json, std::string_view key);
 
 }  // namespace tickpath::sim::test
