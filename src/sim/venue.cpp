@@ -49,14 +49,6 @@ bool starts_with(std::string_view s, std::string_view prefix) noexcept {
   return s.size() >= prefix.size() && s.substr(0, prefix.size()) == prefix;
 }
 
-void append_uuid(std::string& out, const Uuid& id) {
-  std::array<char, Uuid::kTextLength> buf{};
-  id.format(buf.data());
-  out.push_back('"');
-  out.append(buf.data(), buf.size());
-  out.push_back('"');
-}
-
 std::optional<std::int64_t> parse_int(std::string_view s) noexcept {
   std::int64_t v = 0;
   const auto* end = s.data() + s.size();
@@ -75,14 +67,6 @@ std::optional<double> parse_double(std::string_view s) noexcept {
     return std::nullopt;
   }
   return v;
-}
-
-// Kraken's spelling of a currency in account answers ("XBT" for bitcoin).
-std::string kraken_currency(std::string_view c) {
-  if (iequals(c, "BTC")) {
-    return "XBT";
-  }
-  return to_upper(c);
 }
 
 // A JSON value (batch item or JSON body member) as the text a form field would carry. Numbers
@@ -117,6 +101,34 @@ std::optional<Params> object_to_params(simdjson::dom::object obj) {
   return p;
 }
 
+// An optional time bound (lastTime, lastFillTime): `fallback` when absent, nullopt when malformed.
+std::optional<std::int64_t> time_param(const Params& p, std::string_view key, std::int64_t fallback) {
+  const auto* f = find_param(p, key);
+  if (f == nullptr) {
+    return fallback;
+  }
+  return parse_time(f->value);
+}
+
+// One REST page (history, fills): of a newest-first list, the first 100 items older than `before`,
+// comma-separated, each written by `write`.
+template <class Items, class Write>
+void append_page(std::string& out, const Items& items, std::int64_t before, Write write) {
+  std::size_t n = 0;
+  for (const auto& item : items) {
+    if (item.time_ms >= before) {
+      continue;
+    }
+    if (n == 100) {
+      break;
+    }
+    if (n++ != 0) {
+      out += ',';
+    }
+    write(item);
+  }
+}
+
 Status outcome_status(const Outcome& o) noexcept {
   return o.kind == Outcome::Kind::Engine ? o.result.status : o.status;
 }
@@ -142,6 +154,60 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
     }
   }
   return true;
+}
+
+double change_percent(Price open, Price last) noexcept {
+  return open.ticks() == 0
+             ? 0.0
+             : 100.0 * static_cast<double>(last.ticks() - open.ticks()) / static_cast<double>(open.ticks());
+}
+
+std::string kraken_currency(std::string_view c) {
+  if (iequals(c, "BTC")) {
+    return "XBT";
+  }
+  return to_upper(c);
+}
+
+void append_holdings(std::string& out, const std::vector<Balance>& balances, bool lower_case) {
+  bool first = true;
+  for (const auto& b : balances) {
+    if (!first) {
+      out += ',';
+    }
+    first = false;
+    append_string(out, lower_case ? to_lower(kraken_currency(b.currency)) : kraken_currency(b.currency));
+    out += ':';
+    append_double(out, b.amount);
+  }
+}
+
+double Impl::append_flex_currencies(std::string& out, const std::vector<Balance>& balances,
+                                    std::string_view collateral_key, std::string_view extra) {
+  double total = 0.0;
+  bool first = true;
+  for (const auto& b : balances) {
+    if (!first) {
+      out += ',';
+    }
+    first = false;
+    const double value = b.amount * currency_usd_value(b.currency);
+    total += value;
+    append_string(out, kraken_currency(b.currency));
+    out += R"(:{"quantity":)";
+    append_double(out, b.amount);
+    out += R"(,"value":)";
+    append_double(out, value);
+    out += R"(,")";
+    out += collateral_key;
+    out += R"(":)";
+    append_double(out, value);
+    out += R"(,"available":)";
+    append_double(out, b.amount);
+    out += extra;
+    out += '}';
+  }
+  return total;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -267,6 +333,16 @@ Key* Impl::key_of_account(AccountId account) {
     }
   }
   return nullptr;
+}
+
+std::int64_t Impl::open_interest(const Instr& in) const {
+  std::int64_t oi = 0;
+  for (std::size_t a = 0; a < exchange_->account_count(); ++a) {
+    if (const Position* pos = exchange_->position(static_cast<AccountId>(a), in.index)) {
+      oi += std::max<std::int64_t>(0, pos->size.lots());
+    }
+  }
+  return oi;
 }
 
 double Impl::price_value(const Instr& in, Price p) const noexcept {
@@ -461,6 +537,59 @@ void Impl::count_outcome(const Outcome& o) {
 // ---------------------------------------------------------------------------------------------
 // Order requests: parameters -> engine
 
+namespace {
+
+// processBefore (optional): false, with `o` saying why, when it is malformed or already past.
+[[nodiscard]] bool process_before_ok(const Params& p, std::int64_t now, Outcome& o) {
+  const auto* pb = find_param(p, "processBefore");
+  if (pb == nullptr) {
+    return true;
+  }
+  const auto t = parse_time(pb->value);
+  if (!t) {
+    o.kind = Outcome::Kind::BadArgument;
+    o.argument = "processBefore";
+    return false;
+  }
+  if (now > *t) {
+    o.status = Status::WouldProcessAfterSpecifiedTime;
+    return false;
+  }
+  return true;
+}
+
+// The order an edit or cancel names: by id (both spellings are accepted, the endpoint's own
+// `id_key` first) or else by cliOrdId. False, with `o` saying why, when neither is given (a
+// missing `id_key`) or the id is no UUID (`not_found`, the endpoint's status for an unknown order).
+[[nodiscard]] bool parse_order_ref(const Params& p, std::string_view id_key, std::string_view other_id_key,
+                                   Status not_found, Outcome& o, OrderRef& ref) {
+  const auto* id = find_param(p, id_key);
+  if (id == nullptr) {
+    id = find_param(p, other_id_key);
+  }
+  const auto* cli = find_param(p, "cliOrdId");
+  if (id == nullptr && cli == nullptr) {
+    o.kind = Outcome::Kind::MissingArgument;
+    o.argument = std::string(id_key);
+    return false;
+  }
+  o.kind = Outcome::Kind::Status;
+  if (id != nullptr) {
+    o.requested_id = id->value;
+    ref.order_id = Uuid::parse(id->value);
+    if (!ref.order_id) {
+      o.status = not_found;
+      return false;
+    }
+  } else {
+    ref.cli_ord_id = cli->value;
+    o.cli_ord_id = cli->value;
+  }
+  return true;
+}
+
+}  // namespace
+
 Outcome Impl::do_send(Key& key, const Params& p, std::int64_t now) {
   Outcome o;
   if (const auto* cli = find_param(p, "cliOrdId")) {
@@ -539,17 +668,8 @@ Outcome Impl::do_send(Key& key, const Params& p, std::int64_t now) {
     }
     limit = Price{pr.units};
   }
-  if (const auto* pb = find_param(p, "processBefore")) {
-    const auto t = parse_time(pb->value);
-    if (!t) {
-      o.kind = Outcome::Kind::BadArgument;
-      o.argument = "processBefore";
-      return o;
-    }
-    if (now > *t) {
-      o.status = Status::WouldProcessAfterSpecifiedTime;
-      return o;
-    }
+  if (!process_before_ok(p, now, o)) {
+    return o;
   }
   if (reject_fraction_ > 0.0 && fault_rng_.unit() < reject_fraction_) {
     o.status = Status::MarketSuspended;
@@ -571,28 +691,9 @@ Outcome Impl::do_send(Key& key, const Params& p, std::int64_t now) {
 
 Outcome Impl::do_edit(Key& key, const Params& p, std::int64_t now) {
   Outcome o;
-  const auto* id = find_param(p, "orderId");
-  if (id == nullptr) {
-    id = find_param(p, "order_id");
-  }
-  const auto* cli = find_param(p, "cliOrdId");
-  if (id == nullptr && cli == nullptr) {
-    o.kind = Outcome::Kind::MissingArgument;
-    o.argument = "orderId";
-    return o;
-  }
-  o.kind = Outcome::Kind::Status;
   OrderRef ref;
-  if (id != nullptr) {
-    o.requested_id = id->value;
-    ref.order_id = Uuid::parse(id->value);
-    if (!ref.order_id) {
-      o.status = Status::OrderForEditNotFound;
-      return o;
-    }
-  } else {
-    ref.cli_ord_id = cli->value;
-    o.cli_ord_id = cli->value;
+  if (!parse_order_ref(p, "orderId", "order_id", Status::OrderForEditNotFound, o, ref)) {
+    return o;
   }
   const OrderView* ov = exchange_->find_order(key.account, ref);
   if (ov == nullptr) {
@@ -646,17 +747,8 @@ Outcome Impl::do_edit(Key& key, const Params& p, std::int64_t now) {
     }
     e.limit_price = Price{pr.units};
   }
-  if (const auto* pb = find_param(p, "processBefore")) {
-    const auto t = parse_time(pb->value);
-    if (!t) {
-      o.kind = Outcome::Kind::BadArgument;
-      o.argument = "processBefore";
-      return o;
-    }
-    if (now > *t) {
-      o.status = Status::WouldProcessAfterSpecifiedTime;
-      return o;
-    }
+  if (!process_before_ok(p, now, o)) {
+    return o;
   }
   o.kind = Outcome::Kind::Engine;
   o.result = exchange_->edit(e, now);
@@ -665,40 +757,12 @@ Outcome Impl::do_edit(Key& key, const Params& p, std::int64_t now) {
 
 Outcome Impl::do_cancel(Key& key, const Params& p, std::int64_t now) {
   Outcome o;
-  const auto* id = find_param(p, "order_id");
-  if (id == nullptr) {
-    id = find_param(p, "orderId");
-  }
-  const auto* cli = find_param(p, "cliOrdId");
-  if (id == nullptr && cli == nullptr) {
-    o.kind = Outcome::Kind::MissingArgument;
-    o.argument = "order_id";
+  OrderRef ref;
+  if (!parse_order_ref(p, "order_id", "orderId", Status::NotFound, o, ref)) {
     return o;
   }
-  o.kind = Outcome::Kind::Status;
-  OrderRef ref;
-  if (id != nullptr) {
-    o.requested_id = id->value;
-    ref.order_id = Uuid::parse(id->value);
-    if (!ref.order_id) {
-      o.status = Status::NotFound;
-      return o;
-    }
-  } else {
-    ref.cli_ord_id = cli->value;
-    o.cli_ord_id = cli->value;
-  }
-  if (const auto* pb = find_param(p, "processBefore")) {
-    const auto t = parse_time(pb->value);
-    if (!t) {
-      o.kind = Outcome::Kind::BadArgument;
-      o.argument = "processBefore";
-      return o;
-    }
-    if (now > *t) {
-      o.status = Status::WouldProcessAfterSpecifiedTime;
-      return o;
-    }
+  if (!process_before_ok(p, now, o)) {
+    return o;
   }
   o.kind = Outcome::Kind::Engine;
   o.result = exchange_->cancel(key.account, ref, now);
@@ -1034,14 +1098,8 @@ HttpResponse Impl::handle_rest(const HttpRequest& request, std::string_view path
       append_units(out, exchange_->volume(in.index).lots(), in.step, false);
       out += R"(,"volumeQuote":)";
       append_double(out, in.volume_quote);
-      std::int64_t oi = 0;
-      for (std::size_t a = 0; a < exchange_->account_count(); ++a) {
-        if (const Position* pos = exchange_->position(static_cast<AccountId>(a), in.index)) {
-          oi += std::max<std::int64_t>(0, pos->size.lots());
-        }
-      }
       out += R"(,"openInterest":)";
-      append_units(out, oi, in.step, false);
+      append_units(out, open_interest(in), in.step, false);
       const Price open = in.open.value_or(setup.reference_price);
       out += R"(,"open24h":)";
       append_units(out, open.ticks(), in.tick, false);
@@ -1058,9 +1116,7 @@ HttpResponse Impl::handle_rest(const HttpRequest& request, std::string_view path
       out += setup.post_only ? "true" : "false";
       const Price last = trades.empty() ? open : trades.front().price;
       out += R"(,"change24h":)";
-      append_double(out, open.ticks() == 0 ? 0.0
-                                           : 100.0 * static_cast<double>(last.ticks() - open.ticks()) /
-                                                 static_cast<double>(open.ticks()));
+      append_double(out, change_percent(open, last));
       out += '}';
     };
     if (ep == "tickers") {
@@ -1093,26 +1149,12 @@ HttpResponse Impl::handle_rest(const HttpRequest& request, std::string_view path
       if (hin == nullptr) {
         return error_b("symbol", now);
       }
-      std::int64_t before = std::numeric_limits<std::int64_t>::max();
-      if (const auto* lt = find_param(qp, "lastTime")) {
-        const auto t = parse_time(lt->value);
-        if (!t) {
-          return error_b("lastTime", now);
-        }
-        before = *t;
+      const auto before = time_param(qp, "lastTime", std::numeric_limits<std::int64_t>::max());
+      if (!before) {
+        return error_b("lastTime", now);
       }
       out += R"("history":[)";
-      std::size_t n = 0;
-      for (const auto& t : exchange_->trades(hin->index)) {
-        if (t.time_ms >= before) {
-          continue;
-        }
-        if (n == 100) {
-          break;
-        }
-        if (n++ != 0) {
-          out += ',';
-        }
+      append_page(out, exchange_->trades(hin->index), *before, [&](const TradeEvent& t) {
         out += R"({"time":)";
         append_iso(out, t.time_ms);
         fmt::format_to(std::back_inserter(out), R"(,"trade_id":{},"price":)", t.seq);
@@ -1123,7 +1165,7 @@ HttpResponse Impl::handle_rest(const HttpRequest& request, std::string_view path
                                          : R"(,"side":"sell","type":"fill","uid":)";
         append_uuid(out, t.uid);
         out += '}';
-      }
+      });
       out += ']';
       return success(out, now);
     }
@@ -1302,32 +1344,16 @@ HttpResponse Impl::handle_rest(const HttpRequest& request, std::string_view path
     return std::nullopt;
   };
   const std::string_view name = route->name;
-  if (name == "sendorder") {
-    const Outcome o = do_send(*key, params, now);
+  if (name == "sendorder" || name == "editorder") {
+    // The same answer but for its names: sendStatus.order_id, editStatus.orderId.
+    const bool is_send = name == "sendorder";
+    const Outcome o = is_send ? do_send(*key, params, now) : do_edit(*key, params, now);
     if (auto e = outcome_error(o)) {
       return *e;
     }
     count_outcome(o);
-    out += R"("sendStatus":{)";
-    append_result_id(out, o, "order_id");
-    append_cli(out, o);
-    out += R"("status":)";
-    append_string(out, to_string(outcome_status(o)));
-    out += R"(,"receivedTime":)";
-    append_iso(out, now);
-    out += R"(,"orderEvents":)";
-    write_events(out, o.result.events);
-    out += '}';
-    return success(out, now);
-  }
-  if (name == "editorder") {
-    const Outcome o = do_edit(*key, params, now);
-    if (auto e = outcome_error(o)) {
-      return *e;
-    }
-    count_outcome(o);
-    out += R"("editStatus":{)";
-    append_result_id(out, o, "orderId");
+    out += is_send ? R"("sendStatus":{)" : R"("editStatus":{)";
+    append_result_id(out, o, is_send ? "order_id" : "orderId");
     append_cli(out, o);
     out += R"("status":)";
     append_string(out, to_string(outcome_status(o)));
@@ -1532,28 +1558,13 @@ HttpResponse Impl::handle_rest(const HttpRequest& request, std::string_view path
     return success(out, now);
   }
   if (name == "fills") {
-    std::int64_t before = std::numeric_limits<std::int64_t>::max();
-    if (const auto* lf = find_param(params, "lastFillTime")) {
-      const auto t = parse_time(lf->value);
-      if (!t) {
-        return error_b("lastFillTime", now);
-      }
-      before = *t;
+    const auto before = time_param(params, "lastFillTime", std::numeric_limits<std::int64_t>::max());
+    if (!before) {
+      return error_b("lastFillTime", now);
     }
     out += R"("fills":[)";
-    std::size_t n = 0;
-    for (const auto& f : exchange_->fills(key->account)) {
-      if (f.time_ms >= before) {
-        continue;
-      }
-      if (n == 100) {
-        break;
-      }
+    append_page(out, exchange_->fills(key->account), *before, [&](const FillEvent& f) {
       const Instr& in = instrs_[f.instrument];
-      if (n != 0) {
-        out += ',';
-      }
-      ++n;
       out += R"({"fill_id":)";
       append_uuid(out, f.fill_id);
       out += R"(,"symbol":)";
@@ -1573,7 +1584,7 @@ HttpResponse Impl::handle_rest(const HttpRequest& request, std::string_view path
       out += R"(,"fillTime":)";
       append_iso(out, f.time_ms);
       out += f.maker ? R"(,"fillType":"maker"})" : R"(,"fillType":"taker"})";
-    }
+    });
     out += ']';
     return success(out, now);
   }
@@ -1613,37 +1624,9 @@ HttpResponse Impl::handle_rest(const HttpRequest& request, std::string_view path
   if (name == "accounts") {
     const auto& balances = exchange_->balances(key->account);
     out += R"("accounts":{"cash":{"type":"cashAccount","balances":{)";
-    bool first = true;
-    for (const auto& b : balances) {
-      if (!first) {
-        out += ',';
-      }
-      first = false;
-      append_string(out, to_lower(kraken_currency(b.currency)));
-      out += ':';
-      append_double(out, b.amount);
-    }
+    append_holdings(out, balances, true);
     out += R"(}},"flex":{"type":"multiCollateralMarginAccount","currencies":{)";
-    double total = 0.0;
-    first = true;
-    for (const auto& b : balances) {
-      if (!first) {
-        out += ',';
-      }
-      first = false;
-      const double value = b.amount * currency_usd_value(b.currency);
-      total += value;
-      append_string(out, kraken_currency(b.currency));
-      out += R"(:{"quantity":)";
-      append_double(out, b.amount);
-      out += R"(,"value":)";
-      append_double(out, value);
-      out += R"(,"collateral":)";
-      append_double(out, value);
-      out += R"(,"available":)";
-      append_double(out, b.amount);
-      out += '}';
-    }
+    const double total = append_flex_currencies(out, balances, "collateral", "");
     double upnl = 0.0;
     for (const auto& pos : exchange_->positions(key->account)) {
       const Instr& in = instrs_[pos.instrument];

@@ -38,14 +38,6 @@ constexpr std::array<std::string_view, kPrivateFeedCount> kPrivateFeedNames{"ope
                                                                             "notifications_auth",
                                                                             "account_log"};
 
-void append_uuid(std::string& out, const Uuid& id) {
-  std::array<char, Uuid::kTextLength> buf{};
-  id.format(buf.data());
-  out.push_back('"');
-  out.append(buf.data(), buf.size());
-  out.push_back('"');
-}
-
 void append_int(std::string& out, std::int64_t v) {
   fmt::format_to(std::back_inserter(out), "{}", v);
 }
@@ -65,14 +57,6 @@ std::string_view fill_order_type(OrderType t) noexcept {
       return "fillOrKill";
   }
   return "limit";
-}
-
-std::string kraken_currency(std::string_view c) {
-  std::string r(c);
-  for (char& ch : r) {
-    ch = static_cast<char>(ch >= 'a' && ch <= 'z' ? ch - 32 : ch);
-  }
-  return r == "BTC" ? std::string("XBT") : r;
 }
 
 void push_unique(std::vector<AccountId>& v, AccountId a) {
@@ -485,9 +469,7 @@ void Impl::format_ticker(std::string& out, const Instr& in, bool lite, std::int6
   const Price open = in.open.value_or(setup.reference_price);
   const auto& trades = exchange_->trades(in.index);
   const Price last = trades.empty() ? open : trades.front().price;
-  const double change = open.ticks() == 0 ? 0.0
-                                          : 100.0 * static_cast<double>(last.ticks() - open.ticks()) /
-                                                static_cast<double>(open.ticks());
+  const double change = change_percent(open, last);
   const auto bid = exchange_->best(in.index, Side::Buy);
   const auto ask = exchange_->best(in.index, Side::Sell);
   const std::int64_t dtm =
@@ -535,14 +517,8 @@ void Impl::format_ticker(std::string& out, const Instr& in, bool lite, std::int6
     out += '}';
     return;
   }
-  std::int64_t oi = 0;
-  for (std::size_t a = 0; a < exchange_->account_count(); ++a) {
-    if (const Position* pos = exchange_->position(static_cast<AccountId>(a), in.index)) {
-      oi += std::max<std::int64_t>(0, pos->size.lots());
-    }
-  }
   out += R"(,"openInterest":)";
-  append_units(out, oi, in.step, true);
+  append_units(out, open_interest(in), in.step, true);
   out += R"(,"markPrice":)";
   append_units(out, mark.ticks(), in.tick, true);
   out += R"(,"index":)";
@@ -678,18 +654,9 @@ void Impl::format_balances(std::string& out, AccountId account, bool snapshot, s
   out += snapshot ? R"({"feed":"balances_snapshot","account":)" : R"({"feed":"balances","account":)";
   append_string(out, exchange_->account_name(account));
   out += R"(,"holding":{)";
-  bool first = true;
-  for (const auto& b : balances) {
-    if (!first) {
-      out += ',';
-    }
-    first = false;
-    append_string(out, kraken_currency(b.currency));
-    out += ':';
-    append_double(out, b.amount);
-  }
+  append_holdings(out, balances, false);
   out += R"(},"futures":{)";
-  first = true;
+  bool first = true;
   std::vector<std::string> done;
   for (const auto& in : instrs_) {
     if (in.kind != ContractKind::Inverse) {
@@ -721,26 +688,8 @@ void Impl::format_balances(std::string& out, AccountId account, bool snapshot, s
     out += R"(,"unrealized_funding":0.0,"pnl":0.0})";
   }
   out += R"(},"flex_futures":{"currencies":{)";
-  double total = 0.0;
-  first = true;
-  for (const auto& b : balances) {
-    if (!first) {
-      out += ',';
-    }
-    first = false;
-    const double value = b.amount * currency_usd_value(b.currency);
-    total += value;
-    append_string(out, kraken_currency(b.currency));
-    out += R"(:{"quantity":)";
-    append_double(out, b.amount);
-    out += R"(,"value":)";
-    append_double(out, value);
-    out += R"(,"collateral_value":)";
-    append_double(out, value);
-    out += R"(,"available":)";
-    append_double(out, b.amount);
-    out += R"(,"haircut":0.0,"conversion_spread":0.0})";
-  }
+  const double total =
+      append_flex_currencies(out, balances, "collateral_value", R"(,"haircut":0.0,"conversion_spread":0.0)");
   out += R"(},"balance_value":)";
   append_double(out, total);
   out += R"(,"portfolio_value":)";

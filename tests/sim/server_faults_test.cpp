@@ -21,53 +21,22 @@
 #include "tickpath/config/config.hpp"
 #include "tickpath/sim/server.hpp"
 
+#include "sim/server_test_support.hpp"
 #include "sim/sim_client.hpp"
 
 namespace tickpath::sim {
 namespace {
 
+using test::contains;
 using test::Key;
+using test::kOther;
+using test::kTrader;
+using test::kTraderAccount;
+using test::quiet_config;
 using test::RestClient;
 using test::WsClient;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
-
-// Two fixed test keys (base64 of 64 bytes 0..63 and 64..127). The exchange gives them accounts
-// 2 and 3 (two house accounts come first).
-const Key kTrader{
-    .api_key = "test-key-1",
-    .secret_base64 =
-        "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0+Pw=="};
-const Key kOther{
-    .api_key = "test-key-2",
-    .secret_base64 =
-        "QEFCQ0RFRkdISUpLTE1OT1BRUlNUVVZXWFlaW1xdXl9gYWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1+fw=="};
-constexpr AccountId kTraderAccount = 2;
-
-config::SimConfig quiet_config() {
-  config::SimConfig c{};
-  c.port = 0;
-  c.tls = true;
-  c.ca_out_file = "";
-  c.market.kind = config::SimActivityKind::None;
-  return c;
-}
-
-std::vector<AccountKey> accounts() {
-  const std::vector<Balance> money{{.currency = "USD", .amount = 1e6}, {.currency = "BTC", .amount = 10}};
-  return {AccountKey{.name = "trader",
-                     .api_key = kTrader.api_key,
-                     .api_secret_base64 = kTrader.secret_base64,
-                     .balances = money},
-          AccountKey{.name = "other",
-                     .api_key = kOther.api_key,
-                     .api_secret_base64 = kOther.secret_base64,
-                     .balances = money}};
-}
-
-bool contains(std::string_view text, std::string_view needle) {
-  return text.find(needle) != std::string_view::npos;
-}
 
 std::int64_t elapsed_ms(Clock::time_point since) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - since).count();
@@ -201,7 +170,7 @@ bool valid_json(const std::string& text) {
 
 TEST_CASE("faults: drop_connections ends websockets abruptly and new connections work",
           "[sim][server][faults]") {
-  Server server(quiet_config(), accounts());
+  Server server(quiet_config(), test::trader_and_other_accounts());
   server.start();
   const Endpoints& e = server.endpoints();
   RestClient control(e);
@@ -242,7 +211,7 @@ TEST_CASE("faults: drop_connections ends websockets abruptly and new connections
 
 TEST_CASE("faults: skip_seq makes one product's next delta skip a seq number, others stay contiguous",
           "[sim][server][faults]") {
-  Server server(quiet_config(), accounts());
+  Server server(quiet_config(), test::trader_and_other_accounts());
   server.start();
   const Endpoints& e = server.endpoints();
   RestClient rest(e);
@@ -290,7 +259,7 @@ TEST_CASE("faults: skip_seq makes one product's next delta skip a seq number, ot
 
 TEST_CASE("faults: a frozen product sends nothing while the socket stays alive, then resumes",
           "[sim][server][faults]") {
-  Server server(quiet_config(), accounts());
+  Server server(quiet_config(), test::trader_and_other_accounts());
   server.start();
   const Endpoints& e = server.endpoints();
   RestClient rest(e);
@@ -335,7 +304,7 @@ TEST_CASE("faults: a frozen product sends nothing while the socket stays alive, 
 }
 
 TEST_CASE("faults: malformed=N breaks exactly the next N public messages", "[sim][server][faults]") {
-  Server server(quiet_config(), accounts());
+  Server server(quiet_config(), test::trader_and_other_accounts());
   server.start();
   const Endpoints& e = server.endpoints();
   RestClient rest(e);
@@ -367,7 +336,7 @@ TEST_CASE("faults: malformed=N breaks exactly the next N public messages", "[sim
 }
 
 TEST_CASE("faults: rest_delay_ms delays every REST answer by at least that much", "[sim][server][faults]") {
-  Server server(quiet_config(), accounts());
+  Server server(quiet_config(), test::trader_and_other_accounts());
   server.start();
   RestClient rest(server.endpoints());
   (void)fault(rest, "rest_delay_ms=400");
@@ -389,7 +358,7 @@ TEST_CASE("faults: rest_delay_ms delays every REST answer by at least that much"
 
 TEST_CASE("faults: rest_drop_fraction executes the request and closes without an answer",
           "[sim][server][faults]") {
-  Server server(quiet_config(), accounts());
+  Server server(quiet_config(), test::trader_and_other_accounts());
   server.start();
   const Endpoints& e = server.endpoints();
   RestClient control(e);
@@ -415,7 +384,7 @@ TEST_CASE("faults: rest_drop_fraction executes the request and closes without an
 }
 
 TEST_CASE("faults: reject_fraction 1 refuses every order with marketSuspended", "[sim][server][faults]") {
-  Server server(quiet_config(), accounts());
+  Server server(quiet_config(), test::trader_and_other_accounts());
   server.start();
   RestClient rest(server.endpoints());
 
@@ -443,7 +412,7 @@ TEST_CASE("faults: reject_fraction 1 refuses every order with marketSuspended", 
 
 TEST_CASE("faults: private_order decides whether open_orders or fills goes first for one execution",
           "[sim][server][faults]") {
-  Server server(quiet_config(), accounts());
+  Server server(quiet_config(), test::trader_and_other_accounts());
   server.start();
   const Endpoints& e = server.endpoints();
   RestClient rest(e);
@@ -494,7 +463,7 @@ TEST_CASE("faults: private_order decides whether open_orders or fills goes first
 
 TEST_CASE("dead man's switch: expiry on wall time cancels everything and tells the private feed",
           "[sim][server][dms]") {
-  Server server(quiet_config(), accounts());
+  Server server(quiet_config(), test::trader_and_other_accounts());
   server.start();
   const Endpoints& e = server.endpoints();
   RestClient rest(e);
@@ -544,7 +513,7 @@ TEST_CASE("websocket idle timeout: a client that never pings is closed, one that
           "[sim][server][timeouts]") {
   config::SimConfig c = quiet_config();
   c.ws_ping_timeout_ms = 1000;
-  Server server(c, accounts());
+  Server server(c, test::trader_and_other_accounts());
   server.start();
   const Endpoints& e = server.endpoints();
   WsClient silent(e);
@@ -577,7 +546,7 @@ TEST_CASE("rate limit: the 51st sendorder in the window is refused unexecuted, t
   // Long enough that 51 requests fit in it even under a sanitizer; recovery is waited for.
   constexpr std::int64_t kWindowMs = 3000;
   c.rate_limit_window_ms = kWindowMs;
-  Server server(c, accounts());
+  Server server(c, test::trader_and_other_accounts());
   server.start();
   RestClient rest(server.endpoints());
 
@@ -623,7 +592,7 @@ TEST_CASE("rate limit: the 51st sendorder in the window is refused unexecuted, t
 }
 
 TEST_CASE("a flood of bad websocket input never stalls the simulator", "[sim][server][bad-input]") {
-  Server server(quiet_config(), accounts());
+  Server server(quiet_config(), test::trader_and_other_accounts());
   server.start();
   const Endpoints& e = server.endpoints();
 
@@ -670,7 +639,7 @@ TEST_CASE("a websocket reader that falls too far behind is cut off alone", "[sim
   config::SimConfig c = quiet_config();
   c.ws_max_message_bytes = 1 << 20;
   c.ws_max_requests_per_second = 1'000'000;
-  Server server(c, accounts());
+  Server server(c, test::trader_and_other_accounts());
   server.start();
   const Endpoints& e = server.endpoints();
 

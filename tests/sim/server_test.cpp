@@ -18,42 +18,21 @@
 #include "tickpath/net/tls_cert.hpp"
 #include "tickpath/venue/kraken_futures/auth.hpp"
 
+#include "sim/server_test_support.hpp"
 #include "sim/sim_client.hpp"
 #include "support/network.hpp"
 
 namespace tickpath::sim {
 namespace {
 
+using test::contains;
 using test::Key;
+using test::kTrader;
+using test::quiet_config;
 using test::RestClient;
+using test::trader_accounts;
 using test::WsClient;
 using namespace std::chrono_literals;
-
-// A fixed test key: the secret is the base64 of 64 bytes 0..63.
-const Key kTrader{
-    .api_key = "test-key-1",
-    .secret_base64 =
-        "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0+Pw=="};
-
-config::SimConfig quiet_config(bool tls = true) {
-  config::SimConfig c{};
-  c.port = 0;
-  c.tls = tls;
-  c.ca_out_file = "";
-  c.market.kind = config::SimActivityKind::None;
-  return c;
-}
-
-std::vector<AccountKey> trader_accounts() {
-  return {AccountKey{.name = "trader",
-                     .api_key = kTrader.api_key,
-                     .api_secret_base64 = kTrader.secret_base64,
-                     .balances = {{.currency = "USD", .amount = 1e6}, {.currency = "BTC", .amount = 10}}}};
-}
-
-bool contains(const std::string& text, std::string_view needle) {
-  return text.find(needle) != std::string::npos;
-}
 
 TEST_CASE("the simulator serves REST over TLS with a certificate clients can trust", "[sim][server]") {
   Server server(quiet_config(), trader_accounts());

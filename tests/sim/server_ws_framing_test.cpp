@@ -19,6 +19,8 @@
 
 #include "tickpath/sim/server.hpp"
 
+#include "sim/server_test_support.hpp"
+
 namespace tickpath::sim {
 namespace {
 
@@ -136,21 +138,8 @@ class RawWs {
   std::string status_line_;
 };
 
-config::SimConfig plain_config() {
-  config::SimConfig c{};
-  c.port = 0;
-  c.tls = false;
-  c.ca_out_file = "";
-  c.market.kind = config::SimActivityKind::None;
-  return c;
-}
-
-std::vector<AccountKey> one_account() {
-  return {AccountKey{.name = "t", .api_key = "k", .api_secret_base64 = "c2VjcmV0", .balances = {}}};
-}
-
 TEST_CASE("framing: the upgrade succeeds and the first frame is the info message", "[sim][server][ws]") {
-  Server server(plain_config(), one_account());
+  Server server(test::quiet_config(false), test::trader_accounts());
   server.start();
   RawWs ws(server.endpoints().port);
   CHECK(ws.status_line() == "HTTP/1.1 101 Switching Protocols");
@@ -163,10 +152,10 @@ TEST_CASE("framing: the upgrade succeeds and the first frame is the info message
 
 TEST_CASE("framing: a request split over a text frame and continuations is reassembled",
           "[sim][server][ws]") {
-  config::SimConfig c = plain_config();
+  config::SimConfig c = test::quiet_config(false);
   c.market.kind = config::SimActivityKind::Random;  // a populated book: a snapshot of many KB
   c.market.deltas_per_second = 10;
-  Server server(c, one_account());
+  Server server(c, test::trader_accounts());
   server.start();
   RawWs ws(server.endpoints().port);
   REQUIRE(ws.read());
@@ -189,7 +178,7 @@ TEST_CASE("framing: a request split over a text frame and continuations is reass
 
 TEST_CASE("framing: a close frame is answered with the same code and the connection ends",
           "[sim][server][ws]") {
-  Server server(plain_config(), one_account());
+  Server server(test::quiet_config(false), test::trader_accounts());
   server.start();
   RawWs ws(server.endpoints().port);
   REQUIRE(ws.read());
@@ -203,7 +192,7 @@ TEST_CASE("framing: a close frame is answered with the same code and the connect
 }
 
 TEST_CASE("framing: an unmasked client frame or an unknown opcode closes with 1002", "[sim][server][ws]") {
-  Server server(plain_config(), one_account());
+  Server server(test::quiet_config(false), test::trader_accounts());
   server.start();
   for (const bool unmasked : {true, false}) {
     RawWs ws(server.endpoints().port);
@@ -226,9 +215,9 @@ TEST_CASE("framing: an unmasked client frame or an unknown opcode closes with 10
 
 TEST_CASE("framing: a message above ws_max_message_bytes closes with 1009 before it is buffered",
           "[sim][server][ws]") {
-  config::SimConfig c = plain_config();
+  config::SimConfig c = test::quiet_config(false);
   c.ws_max_message_bytes = 256;
-  Server server(c, one_account());
+  Server server(c, test::trader_accounts());
   server.start();
   RawWs ws(server.endpoints().port);
   REQUIRE(ws.read());

@@ -181,6 +181,13 @@ struct Impl : ExchangeListener {
   [[nodiscard]] Key* key_of_account(AccountId account);
   [[nodiscard]] double price_value(const Instr& in, Price p) const noexcept;
   [[nodiscard]] double currency_usd_value(std::string_view currency) const;
+  // Sum of the long positions of every account (REST tickers, websocket ticker).
+  [[nodiscard]] std::int64_t open_interest(const Instr& in) const;
+  // The flex (multi-collateral) account's "currencies" members, shared by REST /accounts and the
+  // balances feed, which name the collateral value differently (`collateral_key`) and end each
+  // entry differently (`extra`, written before its closing brace). Returns the total USD value.
+  double append_flex_currencies(std::string& out, const std::vector<Balance>& balances,
+                                std::string_view collateral_key, std::string_view extra);
 
   config::SimConfig config_;
   VenueStats stats_{};
@@ -220,5 +227,12 @@ struct Impl : ExchangeListener {
 
 [[nodiscard]] const Params::value_type* find_param(const Params& p, std::string_view key) noexcept;
 [[nodiscard]] bool iequals(std::string_view a, std::string_view b) noexcept;
+// The tickers' 24h change in percent of `open` (0 without an open price).
+[[nodiscard]] double change_percent(Price open, Price last) noexcept;
+// Kraken's spelling of a currency in account answers ("XBT" for bitcoin, upper case).
+[[nodiscard]] std::string kraken_currency(std::string_view c);
+// The members of an account's plain balance map ("XBT":1.5,...): REST /accounts spells the keys in
+// lower case (`lower_case`), the balances feed in upper case.
+void append_holdings(std::string& out, const std::vector<Balance>& balances, bool lower_case);
 
 }  // namespace tickpath::sim::detail

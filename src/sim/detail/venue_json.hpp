@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "tickpath/core/decimal.hpp"
+#include "tickpath/sim/uuid.hpp"
 
 namespace tickpath::sim::detail {
 
@@ -47,6 +48,15 @@ inline void append_string(std::string& out, std::string_view s) {
         }
     }
   }
+  out.push_back('"');
+}
+
+// A UUID as a JSON string.
+inline void append_uuid(std::string& out, const Uuid& id) {
+  std::array<char, Uuid::kTextLength> buf{};
+  id.format(buf.data());
+  out.push_back('"');
+  out.append(buf.data(), buf.size());
   out.push_back('"');
 }
 
