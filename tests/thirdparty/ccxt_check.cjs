@@ -7,7 +7,10 @@
 // Prints one line per step ("ok <step> ..." or "FAIL <step>: <error>") and exits 1 if any failed.
 'use strict';
 const path = require('path');
-const ccxt = require(require.resolve('ccxt', { paths: [process.env.CCXT_DIR] }));
+const { pathToFileURL } = require('url');
+// ccxt's ES module build: its CommonJS build cannot load its ESM-only dependencies on Node 18
+// (Debian 12's nodejs), the ESM build can.
+let ccxt;
 
 const base = process.env.SIM_BASE;
 const wsUrl = process.env.SIM_WS;
@@ -52,6 +55,7 @@ function withTimeout(promise, ms, what) {
 }
 
 (async () => {
+  ccxt = (await import(pathToFileURL(path.join(process.env.CCXT_DIR, 'node_modules', 'ccxt', 'js', 'ccxt.js')).href)).default;
   const rest = pointAtSim(new ccxt.krakenfutures(options));
   const symbol = 'BTC/USD:USD';  // PF_XBTUSD
   const inverse = 'BTC/USD:BTC';  // PI_XBTUSD

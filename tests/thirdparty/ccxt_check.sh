@@ -48,6 +48,6 @@ if [ -z "$rest" ]; then
 fi
 base=${rest%/derivatives/api/v3}
 ws=$(sed -n 's/^websocket //p' "$work/out")
-echo "tickpath-sim at $base, ccxt $(node -e "console.log(require(require.resolve('ccxt/package.json', {paths: ['$ccxt_dir']})).version)")"
+echo "tickpath-sim at $base, ccxt $(node -e "console.log(require('$ccxt_dir/node_modules/ccxt/package.json').version)")"
 CCXT_DIR=$ccxt_dir SIM_BASE=$base SIM_WS=$ws SIM_API_KEY=ccxt-check-key SIM_API_SECRET=$(cat "$work/secret") \
   NODE_EXTRA_CA_CERTS=$work/ca.pem timeout 300 node "$here/ccxt_check.cjs"
