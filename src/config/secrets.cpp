@@ -91,50 +91,52 @@ std::string_view environment(const std::string& name) {
   return value == nullptr ? std::string_view{} : trim(value);
 }
 
-ConfigIssue file_issue(const std::string& path, std::string message) {
-  return ConfigIssue{.source = path, .key = "venue.api_secret_file", .message = std::move(message)};
+ConfigIssue file_issue(std::string_view key, const std::string& path, std::string message) {
+  return ConfigIssue{.source = path, .key = std::string(key), .message = std::move(message)};
 }
 
 // Opens first and checks the opened file (fstat), so the checks and the read see the same file.
 // O_NONBLOCK keeps a FIFO from blocking the open; it is then rejected as not a regular file.
-SecretString read_secret_file(const std::string& path, std::vector<ConfigIssue>& issues) {
+SecretString read_secret_file(std::string_view key, const std::string& path,
+                              std::vector<ConfigIssue>& issues) {
   const FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
   if (fd.get() < 0) {
     const int err = errno;
     issues.push_back(file_issue(
-        path, fmt::format("cannot open the API secret file: {}", std::generic_category().message(err))));
+        key, path, fmt::format("cannot open the API secret file: {}", std::generic_category().message(err))));
     return {};
   }
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) {
     const int err = errno;
     issues.push_back(file_issue(
-        path, fmt::format("cannot stat the API secret file: {}", std::generic_category().message(err))));
+        key, path, fmt::format("cannot stat the API secret file: {}", std::generic_category().message(err))));
     return {};
   }
   const auto mode = static_cast<unsigned>(st.st_mode & 07777);
   if (!S_ISREG(st.st_mode)) {
-    issues.push_back(file_issue(path, "the API secret file is not a regular file"));
+    issues.push_back(file_issue(key, path, "the API secret file is not a regular file"));
     return {};
   }
   if (st.st_uid != ::geteuid()) {
-    issues.push_back(file_issue(path, fmt::format("the API secret file is owned by uid {}, not by the user "
-                                                  "running tickpath (uid {})",
-                                                  st.st_uid, ::geteuid())));
+    issues.push_back(file_issue(key, path,
+                                fmt::format("the API secret file is owned by uid {}, not by the user "
+                                            "running tickpath (uid {})",
+                                            st.st_uid, ::geteuid())));
     return {};
   }
   if ((mode & 077U) != 0) {
-    issues.push_back(
-        file_issue(path, fmt::format("the API secret file has mode {:04o}; it must not be accessible "
-                                     "to group or others (chmod 600 or chmod 400)",
-                                     mode)));
+    issues.push_back(file_issue(key, path,
+                                fmt::format("the API secret file has mode {:04o}; it must not be accessible "
+                                            "to group or others (chmod 600 or chmod 400)",
+                                            mode)));
     return {};
   }
   if (static_cast<std::uint64_t>(st.st_size) > kMaxSecretFileBytes) {
-    issues.push_back(
-        file_issue(path, fmt::format("the API secret file is larger than {} bytes; it should hold "
-                                     "only the secret",
-                                     kMaxSecretFileBytes)));
+    issues.push_back(file_issue(key, path,
+                                fmt::format("the API secret file is larger than {} bytes; it should hold "
+                                            "only the secret",
+                                            kMaxSecretFileBytes)));
     return {};
   }
   // One byte more than allowed, to notice a file that grew after fstat.
@@ -148,7 +150,8 @@ SecretString read_secret_file(const std::string& path, std::vector<ConfigIssue>&
     if (n < 0) {
       const int err = errno;
       issues.push_back(file_issue(
-          path, fmt::format("cannot read the API secret file: {}", std::generic_category().message(err))));
+          key, path,
+          fmt::format("cannot read the API secret file: {}", std::generic_category().message(err))));
       return {};
     }
     if (n == 0) {
@@ -157,16 +160,49 @@ SecretString read_secret_file(const std::string& path, std::vector<ConfigIssue>&
     size += static_cast<std::size_t>(n);
   }
   if (size > kMaxSecretFileBytes) {
-    issues.push_back(
-        file_issue(path, fmt::format("the API secret file is larger than {} bytes", kMaxSecretFileBytes)));
+    issues.push_back(file_issue(
+        key, path, fmt::format("the API secret file is larger than {} bytes", kMaxSecretFileBytes)));
     return {};
   }
   const std::string_view secret = trim(std::string_view(buffer.data(), size));
   if (secret.empty()) {
-    issues.push_back(file_issue(path, "the API secret file is empty"));
+    issues.push_back(file_issue(key, path, "the API secret file is empty"));
     return {};
   }
   return SecretString(secret);
+}
+
+// The API secret of `section` (e.g. "venue", "sim.accounts[0]"): the file `file` if set, else the
+// environment variable `env`. Issues name <section>.api_secret_file / <section>.api_secret_env and
+// never contain the secret.
+SecretString read_api_secret(std::string_view section, const std::string& env, const std::string& file,
+                             bool base64, std::vector<ConfigIssue>& issues) {
+  const std::string file_key = fmt::format("{}.api_secret_file", section);
+  const std::string env_key = fmt::format("{}.api_secret_env", section);
+  SecretString secret;
+  std::string where;
+  if (!file.empty()) {
+    where = "the file " + file;
+    secret = read_secret_file(file_key, file, issues);
+  } else if (const std::string_view value = env.empty() ? std::string_view{} : environment(env);
+             !value.empty()) {
+    where = "the environment variable " + env;
+    secret = SecretString(value);
+  } else {
+    issues.push_back(ConfigIssue{
+        .key = env_key,
+        .message = env.empty()
+                       ? fmt::format("no API secret: set {} or {}", env_key, file_key)
+                       : fmt::format("no API secret: set the environment variable {} or {}", env, file_key)});
+  }
+  if (base64 && !secret.empty() && !is_base64(secret.reveal())) {
+    issues.push_back(
+        ConfigIssue{.key = file.empty() ? env_key : file_key,
+                    .message = fmt::format("the API secret in {} is not base64 text; Kraken Futures "
+                                           "secrets are base64, as issued with the key",
+                                           where)});
+  }
+  return secret;
 }
 
 }  // namespace
@@ -206,6 +242,15 @@ void SecretString::wipe() noexcept {
   size_ = 0;
 }
 
+SecretString load_api_secret(std::string_view section, const std::string& env, const std::string& file) {
+  std::vector<ConfigIssue> issues;
+  SecretString secret = read_api_secret(section, env, file, true, issues);
+  if (!issues.empty()) {
+    throw ConfigError(std::move(issues));
+  }
+  return secret;
+}
+
 Credentials load_credentials(const VenueConfig& venue) {
   std::vector<ConfigIssue> issues;
   Credentials credentials;
@@ -221,28 +266,8 @@ Credentials load_credentials(const VenueConfig& venue) {
             fmt::format("no API key: set the environment variable {} or venue.api_key", venue.api_key_env)});
   }
 
-  std::string where;
-  if (!venue.api_secret_file.empty()) {
-    where = "the file " + venue.api_secret_file;
-    credentials.api_secret = read_secret_file(venue.api_secret_file, issues);
-  } else if (const std::string_view env = environment(venue.api_secret_env); !env.empty()) {
-    where = "the environment variable " + venue.api_secret_env;
-    credentials.api_secret = SecretString(env);
-  } else {
-    issues.push_back(ConfigIssue{.key = "venue.api_secret_env",
-                                 .message = fmt::format("no API secret: set the environment variable {} or "
-                                                        "venue.api_secret_file",
-                                                        venue.api_secret_env)});
-  }
-
-  if (venue.kind == VenueKind::KrakenFutures && !credentials.api_secret.empty() &&
-      !is_base64(credentials.api_secret.reveal())) {
-    issues.push_back(
-        ConfigIssue{.key = venue.api_secret_file.empty() ? "venue.api_secret_env" : "venue.api_secret_file",
-                    .message = fmt::format("the API secret in {} is not base64 text; Kraken Futures "
-                                           "secrets are base64, as issued with the key",
-                                           where)});
-  }
+  credentials.api_secret = read_api_secret("venue", venue.api_secret_env, venue.api_secret_file,
+                                           venue.kind == VenueKind::KrakenFutures, issues);
   if (!issues.empty()) {
     throw ConfigError(std::move(issues));
   }

@@ -37,7 +37,6 @@
 #include <boost/beast/websocket/ssl.hpp>
 #include <openssl/rand.h>
 
-#include "tickpath/config/error.hpp"
 #include "tickpath/config/secrets.hpp"
 #include "tickpath/core/clock.hpp"
 #include "tickpath/net/tls_cert.hpp"
@@ -586,33 +585,11 @@ std::vector<AccountKey> load_accounts(const config::SimConfig& config) {
   std::vector<AccountKey> accounts;
   for (std::size_t i = 0; i < config.accounts.size(); ++i) {
     const config::SimAccountConfig& a = config.accounts[i];
-    config::VenueConfig source{};
-    source.api_key = a.api_key;
-    source.api_secret_env = a.api_secret_env.empty() ? "TICKPATH_SIM_UNSET" : a.api_secret_env;
-    source.api_secret_file = a.api_secret_file;
-    config::Credentials credentials;
-    try {
-      credentials = config::load_credentials(source);
-    } catch (const config::ConfigError& e) {
-      // The loader speaks of venue.*; name the account's own keys instead. Messages never hold
-      // the secret (secrets.hpp).
-      std::vector<config::ConfigIssue> issues = e.issues();
-      for (config::ConfigIssue& issue : issues) {
-        const std::string key = a.api_secret_file.empty() ? "api_secret_env" : "api_secret_file";
-        issue.key = "sim.accounts[" + std::to_string(i) + "]." + key;
-        for (const std::string_view from : {"venue.api_secret_file", "venue.api_secret_env"}) {
-          for (std::size_t at = issue.message.find(from); at != std::string::npos;
-               at = issue.message.find(from)) {
-            issue.message.replace(at, from.size(),
-                                  "sim.accounts[" + std::to_string(i) + "]." + std::string(from.substr(6)));
-          }
-        }
-      }
-      throw config::ConfigError(std::move(issues));
-    }
+    const config::SecretString secret = config::load_api_secret("sim.accounts[" + std::to_string(i) + "]",
+                                                                a.api_secret_env, a.api_secret_file);
     accounts.push_back(AccountKey{.name = a.name,
                                   .api_key = a.api_key,
-                                  .api_secret_base64 = std::string(credentials.api_secret.reveal()),
+                                  .api_secret_base64 = std::string(secret.reveal()),
                                   .balances = parse_balances(a.balances)});
   }
   return accounts;
@@ -792,30 +769,14 @@ void Server::start() {
   s.thread = std::thread([this] { impl_->io.run(); });
 }
 
-void Server::run() {
-  Impl& s = *impl_;
-  if (s.running.exchange(true)) {
-    return;
-  }
-  s.do_accept();
-  s.schedule_tick();
-  s.io.run();
-}
-
-void Server::request_stop() noexcept {
-  Impl& s = *impl_;
-  if (s.stopping.exchange(true)) {
-    return;
-  }
-  asio::post(s.io, [&s] {
-    s.shutdown_all();
-    s.io.stop();
-  });
-}
-
 void Server::stop() {
   Impl& s = *impl_;
-  request_stop();
+  if (!s.stopping.exchange(true)) {
+    asio::post(s.io, [&s] {
+      s.shutdown_all();
+      s.io.stop();
+    });
+  }
   if (s.thread.joinable()) {
     s.thread.join();
   }

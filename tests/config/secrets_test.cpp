@@ -211,6 +211,38 @@ TEST_CASE("a secret that is not base64 is rejected without being quoted", "[conf
   CHECK(message.find("at all") == std::string::npos);
 }
 
+TEST_CASE("load_api_secret reads a secret by the same rules and names the section's own keys",
+          "[config][secrets]") {
+  const auto error = [](const std::string& env, const std::string& file) {
+    try {
+      (void)load_api_secret("sim.accounts[1]", env, file);
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  const ScopedEnv secret("TICKPATH_TEST_SECRET_S", std::string(kSecret));
+  CHECK(load_api_secret("sim.accounts[0]", "TICKPATH_TEST_SECRET_S", "").reveal() == kSecret);
+  const TempDir dir;
+  const std::string file = dir.write("sim-secret", kSecret, kOwnerReadWrite);
+  CHECK(load_api_secret("sim.accounts[0]", "", file).reveal() == kSecret);
+
+  CHECK(
+      error("TICKPATH_TEST_UNSET_S", "") ==
+      "sim.accounts[1].api_secret_env: no API secret: set the environment variable TICKPATH_TEST_UNSET_S or "
+      "sim.accounts[1].api_secret_file");
+  CHECK(error("", "") ==
+        "sim.accounts[1].api_secret_env: no API secret: set sim.accounts[1].api_secret_env or "
+        "sim.accounts[1].api_secret_file");
+  const std::string open_file = dir.write("sim-open", kSecret, kWorldReadable);
+  CHECK_THAT(error("", open_file),
+             Catch::Contains("sim.accounts[1].api_secret_file: the API secret file has mode"));
+  const ScopedEnv bad("TICKPATH_TEST_SECRET_T", "not base64 at all!");
+  CHECK_THAT(error("TICKPATH_TEST_SECRET_T", ""),
+             Catch::StartsWith("sim.accounts[1].api_secret_env: the API secret in the environment variable "
+                               "TICKPATH_TEST_SECRET_T is not base64"));
+}
+
 TEST_CASE("no error message ever contains the secret", "[config][secrets]") {
   const std::string secret = "U2VjcmV0U2VjcmV0U2VjcmV0";  // distinctive base64
   const TempDir dir;

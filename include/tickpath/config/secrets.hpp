@@ -58,4 +58,10 @@ struct Credentials {
 // file (and the file's mode) but never contain the secret. Market-data-only runs never call this.
 [[nodiscard]] Credentials load_credentials(const VenueConfig& venue);
 
+// A base64 API secret by the same rules, for a section other than [venue] (the simulator's
+// [[sim.accounts]]): the file `file` if set, else the environment variable `env`. Errors name
+// <section>.api_secret_file / <section>.api_secret_env, e.g. "sim.accounts[0].api_secret_env".
+[[nodiscard]] SecretString load_api_secret(std::string_view section, const std::string& env,
+                                           const std::string& file);
+
 }  // namespace tickpath::config

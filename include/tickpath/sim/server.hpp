@@ -1,9 +1,10 @@
 #pragma once
-// tickpath-sim's transport and its public face: a Boost.Beast listener that serves the Kraken
-// Futures REST v3 API and websocket v1 on one port (HTTPS/WSS with a certificate loaded or
-// generated at start, or plain HTTP/WS), driving the protocol layer (venue.hpp) from one
-// event-loop thread with a 1 ms timer. `tickpath-sim` runs it in the foreground; the engine and
-// the tests run it in the background with start()/stop().
+// tickpath-sim's transport and its public face: a listener that serves the Kraken Futures REST
+// v3 API and websocket v1 on one port (HTTPS/WSS with a certificate loaded or generated at start,
+// or plain HTTP/WS), driving the protocol layer (venue.hpp) from one event-loop thread with a 1 ms
+// timer. Beast parses HTTP and performs the websocket upgrade; the websocket framing after it is
+// the simulator's own, so that queued messages leave in one write. tickpath-sim, the engine and
+// the tests all run it on its own thread with start()/stop().
 //
 //   REST       <scheme>://<listen_address>:<port>/derivatives/api/v3/...
 //   websocket  <ws scheme>://<listen_address>:<port>/ws/v1
@@ -65,13 +66,8 @@ class Server {
 
   // Serves on a background thread until stop().
   void start();
-  // Serves on the calling thread until stop() is called from elsewhere (or a signal handler
-  // arranges it through request_stop()).
-  void run();
-  // Async-signal-unsafe; from any thread. Idempotent. Joins the background thread if any.
+  // From the controlling thread; idempotent. Closes every connection and joins the thread.
   void stop();
-  // Safe from any thread, including the event-loop thread itself: asks run() to return.
-  void request_stop() noexcept;
 
   [[nodiscard]] const Endpoints& endpoints() const noexcept;
   [[nodiscard]] const std::vector<AccountKey>& accounts() const noexcept;
