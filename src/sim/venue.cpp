@@ -172,10 +172,7 @@ std::string kraken_currency(std::string_view c) {
 void append_holdings(std::string& out, const std::vector<Balance>& balances, bool lower_case) {
   bool first = true;
   for (const auto& b : balances) {
-    if (!first) {
-      out += ',';
-    }
-    first = false;
+    separate(out, first);
     append_string(out, lower_case ? to_lower(kraken_currency(b.currency)) : kraken_currency(b.currency));
     out += ':';
     append_double(out, b.amount);
@@ -187,10 +184,7 @@ double Impl::append_flex_currencies(std::string& out, const std::vector<Balance>
   double total = 0.0;
   bool first = true;
   for (const auto& b : balances) {
-    if (!first) {
-      out += ',';
-    }
-    first = false;
+    separate(out, first);
     const double value = b.amount * currency_usd_value(b.currency);
     total += value;
     append_string(out, kraken_currency(b.currency));
@@ -452,10 +446,7 @@ void Impl::write_events(std::string& out, const std::vector<OrderEvent>& events)
   out += '[';
   bool first = true;
   for (const auto& e : events) {
-    if (!first) {
-      out += ',';
-    }
-    first = false;
+    separate(out, first);
     const Instr& in = instrs_[e.order.instrument];
     auto reduced = [&](const std::optional<Qty>& q) {
       if (q) {
@@ -988,10 +979,7 @@ HttpResponse Impl::handle_rest(const HttpRequest& request, std::string_view path
       out += R"("instruments":[)";
       bool first = true;
       for (const auto& in : instrs_) {
-        if (!first) {
-          out += ',';
-        }
-        first = false;
+        separate(out, first);
         const InstrumentSetup& setup = exchange_->instrument(in.index);
         const bool inverse = in.kind == ContractKind::Inverse;
         out += R"({"symbol":)";
@@ -1181,10 +1169,7 @@ HttpResponse Impl::handle_rest(const HttpRequest& request, std::string_view path
     auto levels = [&](Side side) {
       bool first = true;
       for (const auto& l : exchange_->levels(in->index, side)) {
-        if (!first) {
-          out += ',';
-        }
-        first = false;
+        separate(out, first);
         out += '[';
         append_units(out, l.price.ticks(), in->tick, false);
         out += ',';
@@ -1408,10 +1393,7 @@ HttpResponse Impl::handle_rest(const HttpRequest& request, std::string_view path
     out += R"(,"cancelledOrders":[)";
     bool first = true;
     for (const auto& ov : r.cancelled) {
-      if (!first) {
-        out += ',';
-      }
-      first = false;
+      separate(out, first);
       out += '{';
       if (!ov.cli_ord_id.empty()) {
         out += R"("cliOrdId":)";
@@ -1477,10 +1459,7 @@ HttpResponse Impl::handle_rest(const HttpRequest& request, std::string_view path
     out += R"("batchStatus":[)";
     bool first = true;
     for (const auto& [kind, ip] : items) {
-      if (!first) {
-        out += ',';
-      }
-      first = false;
+      separate(out, first);
       Outcome o;
       if (kind == "send") {
         o = do_send(*key, ip, now);
@@ -1524,10 +1503,7 @@ HttpResponse Impl::handle_rest(const HttpRequest& request, std::string_view path
     bool first = true;
     for (const auto& ov : exchange_->open_orders(key->account)) {
       const Instr& in = instrs_[ov.instrument];
-      if (!first) {
-        out += ',';
-      }
-      first = false;
+      separate(out, first);
       out += R"({"order_id":)";
       append_uuid(out, ov.id);
       if (!ov.cli_ord_id.empty()) {
@@ -1593,10 +1569,7 @@ HttpResponse Impl::handle_rest(const HttpRequest& request, std::string_view path
     bool first = true;
     for (const auto& pos : exchange_->positions(key->account)) {
       const Instr& in = instrs_[pos.instrument];
-      if (!first) {
-        out += ',';
-      }
-      first = false;
+      separate(out, first);
       std::int64_t fill_time = now;
       for (const auto& f : exchange_->fills(key->account)) {
         if (f.instrument == pos.instrument) {
@@ -1724,10 +1697,7 @@ HttpResponse Impl::handle_rest(const HttpRequest& request, std::string_view path
   out += R"("orders":[)";
   bool first = true;
   auto emit = [&](const OrderView& ov) {
-    if (!first) {
-      out += ',';
-    }
-    first = false;
+    separate(out, first);
     out += R"({"order":{"type":"ORDER",)";
     std::string order;
     write_order(order, ov);

@@ -83,17 +83,19 @@ bool Impl::malformed_next() {
   return malformed_fraction_ > 0.0 && fault_rng_.unit() < malformed_fraction_;
 }
 
-void Impl::send_public(Conn& c, std::string_view text) {
+std::string_view Impl::maybe_malformed(std::string_view text) {
   if ((malformed_pending_ > 0 || malformed_fraction_ > 0.0) && malformed_next()) {
-    text = text.substr(0, text.size() / 2);  // cut inside the object: never valid JSON
+    return text.substr(0, text.size() / 2);  // cut inside the object: never valid JSON
   }
-  send(c, text);
+  return text;
+}
+
+void Impl::send_public(Conn& c, std::string_view text) {
+  send(c, maybe_malformed(text));
 }
 
 void Impl::publish(std::vector<Conn*>& subs, std::string_view text) {
-  if ((malformed_pending_ > 0 || malformed_fraction_ > 0.0) && malformed_next()) {
-    text = text.substr(0, text.size() / 2);
-  }
+  text = maybe_malformed(text);
   for (Conn* c : subs) {
     c->ws->send_text(text);
   }
@@ -408,10 +410,7 @@ void Impl::send_book_snapshot(Conn& c, const Instr& in) {
     }
     bool first = true;
     for (const auto& l : exchange_->levels(in.index, side)) {
-      if (!first) {
-        out += ',';
-      }
-      first = false;
+      separate(out, first);
       out += R"({"price":)";
       append_units(out, l.price.ticks(), in.tick, true);
       out += R"(,"qty":)";
@@ -615,10 +614,7 @@ void Impl::format_positions(std::string& out, AccountId account) {
   bool first = true;
   for (const auto& pos : exchange_->positions(account)) {
     const Instr& in = instrs_[pos.instrument];
-    if (!first) {
-      out += ',';
-    }
-    first = false;
+    separate(out, first);
     const double mark = price_value(in, exchange_->reference_price(in.index));
     const double size = units_to_double(pos.size.lots(), in.step);
     double pnl = 0.0;
@@ -673,10 +669,7 @@ void Impl::format_balances(std::string& out, AccountId account, bool snapshot, s
         coin = b.amount;
       }
     }
-    if (!first) {
-      out += ',';
-    }
-    first = false;
+    separate(out, first);
     fmt::format_to(std::back_inserter(out),
                    R"("{}":{{"name":"{}","pair":"{}/{}","unit":"{}","portfolio_value":)", name, name,
                    in.base_symbol, in.quote, in.base_symbol);
@@ -716,10 +709,7 @@ void Impl::format_margins(std::string& out, AccountId account) {
   out += R"(,"margin_accounts":[)";
   bool first = true;
   for (const auto& b : balances) {
-    if (!first) {
-      out += ',';
-    }
-    first = false;
+    separate(out, first);
     std::string ccy = kraken_currency(b.currency);
     for (char& ch : ccy) {
       ch = static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
@@ -752,10 +742,7 @@ void Impl::send_private_snapshot(Conn& c, PrivateFeed pf, AccountId account, std
       out += R"(,"orders":[)";
       bool first = true;
       for (const auto& o : exchange_->open_orders(account)) {
-        if (!first) {
-          out += ',';
-        }
-        first = false;
+        separate(out, first);
         write_ws_order(out, o);
       }
       out += "]}";

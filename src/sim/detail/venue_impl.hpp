@@ -173,6 +173,8 @@ struct Impl : ExchangeListener {
   void flush_private(std::int64_t now);
   [[nodiscard]] bool frozen(const Instr& in, std::int64_t now) const noexcept;
   [[nodiscard]] bool malformed_next();
+  // The public message as sent under the malformed-frame fault (cut in half when one is due).
+  std::string_view maybe_malformed(std::string_view text);
   void close_connections(int which);  // 0 all, 1 private, 2 public
 
   // Helpers

@@ -19,6 +19,15 @@
 
 namespace tickpath::sim::detail {
 
+// The comma between the elements of a JSON list: `bool first = true;` before the loop, then
+// `separate(out, first);` before each element.
+inline void separate(std::string& out, bool& first) {
+  if (!first) {
+    out += ',';
+  }
+  first = false;
+}
+
 // A JSON string literal with the characters JSON requires escaped.
 inline void append_string(std::string& out, std::string_view s) {
   out.push_back('"');
