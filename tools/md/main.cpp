@@ -27,17 +27,14 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
-#include <climits>
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <exception>
-#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
 #include "tickpath/config/load.hpp"
