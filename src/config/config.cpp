@@ -50,6 +50,10 @@ std::string_view to_string(MarketDataFeed feed) noexcept {
   return name_of(feed, detail::kMarketDataFeedNames);
 }
 
+std::string_view to_string(UnknownOrdersPolicy policy) noexcept {
+  return name_of(policy, detail::kUnknownOrdersPolicyNames);
+}
+
 std::string_view to_string(SimInvalidProductReply v) noexcept {
   return name_of(v, detail::kSimInvalidProductReplyNames);
 }

@@ -222,6 +222,7 @@ void cross_check(Loader& /*loader*/, const T& /*section*/) {}
 void cross_check(Loader& loader, const ThreadConfig& thread);
 void cross_check(Loader& loader, const ThreadsConfig& threads);
 void cross_check(Loader& loader, const MarketDataConfig& market_data);
+void cross_check(Loader& loader, const GatewayConfig& gateway);
 void cross_check(Loader& loader, const SimConfig& sim);
 void cross_check(Loader& loader, const EngineConfig& config);
 
@@ -679,6 +680,74 @@ void cross_check(Loader& loader, const MarketDataConfig& m) {
   }
 }
 
+// The switch must be re-armed before it fires, or every order would be cancelled each period; the
+// cancel reserve must leave something for new orders.
+void cross_check(Loader& loader, const GatewayConfig& g) {
+  if (g.dms_timeout_s > 0 && g.dms_refresh_s >= g.dms_timeout_s) {
+    loader.error_at(loader.child_path("dms_refresh_s"),
+                    fmt::format("must be less than dms_timeout_s ({}) so that the dead man's switch is "
+                                "re-armed before it fires, got {}",
+                                g.dms_timeout_s, g.dms_refresh_s));
+  }
+  if (g.cancel_reserve >= g.rate_budget) {
+    loader.error_at(loader.child_path("cancel_reserve"),
+                    fmt::format("must be less than rate_budget ({}) so that new orders get some of the "
+                                "budget, got {}",
+                                g.rate_budget, g.cancel_reserve));
+  }
+}
+
+// A quantity limit must be a whole number of lots: the risk check compares integer lots, and a
+// limit between two lots would silently round one way or the other.
+void check_on_size_grid(Loader& loader, const std::string& path, const std::string& text,
+                        const InstrumentConfig& instrument) {
+  if (text.empty()) {
+    return;
+  }
+  const UnitsResult units = to_units(text, instrument.size_step.value);
+  if (units.error == DecimalError::OffGrid) {
+    loader.error_at(path, fmt::format("{} is not a multiple of size_step {} of {}", text,
+                                      instrument.size_step.text, instrument.symbol));
+  } else if (units.error != DecimalError::Ok) {
+    loader.error_at(path, fmt::format("{} is too large: as lots of size_step {} of {} it does not fit "
+                                      "in 64 bits",
+                                      text, instrument.size_step.text, instrument.symbol));
+  }
+}
+
+// [[risk]] against [[instruments]]: a known symbol, one entry per symbol, quantities on the grid.
+void check_risk(Loader& loader, const EngineConfig& config) {
+  for (std::size_t j = 0; j < config.risk.size(); ++j) {
+    const RiskConfig& risk = config.risk[j];
+    const std::string base = fmt::format("risk[{}]", j);
+    if (risk.symbol.empty()) {
+      continue;  // missing or invalid: already reported
+    }
+    const auto instrument =
+        std::find_if(config.instruments.begin(), config.instruments.end(),
+                     [&](const InstrumentConfig& i) { return iequals(i.symbol, risk.symbol); });
+    if (instrument == config.instruments.end()) {
+      loader.error_at(base + ".symbol", fmt::format("'{}' is not one of the [[instruments]]", risk.symbol));
+      continue;
+    }
+    bool duplicate = false;
+    for (std::size_t i = 0; i < j && !duplicate; ++i) {
+      if (iequals(config.risk[i].symbol, risk.symbol)) {
+        loader.error_at(base + ".symbol",
+                        fmt::format("'{}' already has limits in risk[{}]; one [[risk]] per instrument "
+                                    "(symbols are compared case-insensitively)",
+                                    risk.symbol, i));
+        duplicate = true;
+      }
+    }
+    if (duplicate) {
+      continue;
+    }
+    check_on_size_grid(loader, base + ".max_order_qty", risk.max_order_qty, *instrument);
+    check_on_size_grid(loader, base + ".max_position", risk.max_position, *instrument);
+  }
+}
+
 // Simulator rules that span keys: unique symbols and keys, a secret source per account, a
 // reference price on each instrument's tick grid, a certificate with its key, a replay file.
 void cross_check(Loader& loader, const SimConfig& sim) {
@@ -776,6 +845,7 @@ void cross_check(Loader& loader, const EngineConfig& config) {
       break;
     }
   }
+  check_risk(loader, config);
 }
 
 // toml++ quotes some offending text in its messages. When the failing line assigns a credential,

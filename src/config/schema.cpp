@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "tickpath/core/decimal.hpp"
+#include "tickpath/core/decimal_value.hpp"
 
 namespace tickpath::config::detail {
 namespace {
@@ -214,6 +215,45 @@ std::string check_sim_balance(std::string_view text) {
   Increment value{};
   if (amount != "0" && !parse_increment_text(amount, value).empty()) {
     return "the amount is not a non-negative decimal number";
+  }
+  return {};
+}
+
+// Risk limits are compared exactly against order quantities and money amounts, so the text must
+// be a number parse_decimal reads without rounding. Zero is refused rather than read as "no
+// limit": a limit of 0 would block every order, and "" already says "none".
+std::string check_limit(std::string_view text) {
+  if (text.empty()) {
+    return {};
+  }
+  const DecimalResult parsed = parse_decimal(text);
+  if (parsed.error == DecimalError::Overflow) {
+    return "is not exact: a limit has at most " + std::to_string(kMaxDecimalDigits) +
+           " significant digits and an exponent between " + std::to_string(kMinDecimalExponent) + " and " +
+           std::to_string(kMaxDecimalExponent);
+  }
+  if (parsed.error != DecimalError::Ok || parsed.value.mantissa < 0) {
+    return "is not a positive decimal number such as \"5\" or \"0.25\" (\"\" = no limit)";
+  }
+  if (parsed.value.mantissa == 0) {
+    return "must be positive; write \"\" for no limit";
+  }
+  return {};
+}
+
+// The engine keeps money in billionths of a currency in an int64 (oms::Money, which config cannot
+// include): a finer limit would be rounded and a larger one clamped, so both are refused here.
+std::string check_money_limit(std::string_view text) {
+  if (std::string reason = check_limit(text); !reason.empty() || text.empty()) {
+    return reason;
+  }
+  const UnitsResult units = to_units(text, kMoneyResolution);
+  if (units.error == DecimalError::OffGrid) {
+    return "has more than 9 decimal places; amounts are kept in billionths of the currency";
+  }
+  if (units.error != DecimalError::Ok) {
+    return "is too large; amounts are kept in billionths of the currency in 64 bits (up to about "
+           "9.2 billion)";
   }
   return {};
 }

@@ -311,6 +311,43 @@ Instr* Impl::find_instr(std::string_view symbol) {
   return nullptr;
 }
 
+NonceMemory::Verdict NonceMemory::accept(std::uint64_t nonce, std::uint64_t tolerance) noexcept {
+  if (!any_ || nonce > highest_) {
+    any_ = true;
+    highest_ = nonce;
+    remember(nonce);
+    return Verdict::Accepted;
+  }
+  if (nonce == highest_) {
+    return Verdict::Duplicate;
+  }
+  if (highest_ - nonce >= tolerance) {
+    return Verdict::BelowThreshold;
+  }
+  // Out of order within the tolerance: a linear scan, but only late nonces pay for it.
+  if (std::find(recent_.begin(), recent_.begin() + static_cast<std::ptrdiff_t>(count_), nonce) !=
+      recent_.begin() + static_cast<std::ptrdiff_t>(count_)) {
+    return Verdict::Duplicate;
+  }
+  if (forgot_ && nonce <= forgotten_max_) {
+    return Verdict::BelowThreshold;  // it may have been used before we forgot it
+  }
+  remember(nonce);
+  return Verdict::Accepted;
+}
+
+void NonceMemory::remember(std::uint64_t nonce) noexcept {
+  if (count_ == kRemembered) {
+    const std::uint64_t evicted = recent_[next_];
+    forgotten_max_ = forgot_ ? std::max(forgotten_max_, evicted) : evicted;
+    forgot_ = true;
+  } else {
+    ++count_;
+  }
+  recent_[next_] = nonce;
+  next_ = (next_ + 1) % kRemembered;
+}
+
 Key* Impl::find_key(std::string_view api_key) {
   for (auto& k : keys_) {
     if (k.api_key == api_key) {
@@ -1246,12 +1283,17 @@ HttpResponse Impl::handle_rest(const HttpRequest& request, std::string_view path
       ++stats_.auth_failures;
       return error_a("authenticationError", 200, now);
     }
-    if (key->has_nonce && n <= key->last_nonce) {
-      ++stats_.auth_failures;
-      return error_a(n == key->last_nonce ? "nonceDuplicate" : "nonceBelowThreshold", 200, now);
+    const auto tolerance = static_cast<std::uint64_t>(std::max<std::int64_t>(config_.nonce_tolerance, 0));
+    switch (key->nonces.accept(n, tolerance)) {
+      case NonceMemory::Verdict::Accepted:
+        break;
+      case NonceMemory::Verdict::Duplicate:
+        ++stats_.auth_failures;
+        return error_a("nonceDuplicate", 200, now);
+      case NonceMemory::Verdict::BelowThreshold:
+        ++stats_.auth_failures;
+        return error_a("nonceBelowThreshold", 200, now);
     }
-    key->has_nonce = true;
-    key->last_nonce = n;
   }
 
   // Parameters: query string then body (form, `json=` for batchorder, or a JSON object).

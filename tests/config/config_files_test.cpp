@@ -63,15 +63,59 @@ TEST_CASE("config/sim.toml loads as the embedded simulator run on 127.0.0.1", "[
         std::vector<std::string>{"PI_XBTUSD", "PF_XBTUSD", "PI_ETHUSD", "PF_ETHUSD"});
   CHECK(c.market_data.feeds ==
         std::vector<MarketDataFeed>{MarketDataFeed::Book, MarketDataFeed::Trade, MarketDataFeed::Ticker});
+  CHECK(c.gateway == GatewayConfig{.enabled = true, .dms_timeout_s = 60, .dms_refresh_s = 15});
 }
 
-TEST_CASE("config/engine.example.toml loads and shows the defaults", "[config][files]") {
+TEST_CASE("config/sim.toml gives each of its instruments risk limits", "[config][files]") {
+  const EngineConfig c = load_config_file(config_dir() / "sim.toml");
+  REQUIRE(c.risk.size() == c.instruments.size());
+  for (std::size_t i = 0; i < c.risk.size(); ++i) {
+    INFO(c.risk[i].symbol);
+    CHECK(c.risk[i].symbol == c.instruments[i].symbol);
+    CHECK_FALSE(c.risk[i].max_order_qty.empty());
+    CHECK_FALSE(c.risk[i].max_position.empty());
+    CHECK_FALSE(c.risk[i].max_loss.empty());
+    CHECK(c.risk[i].price_collar_bps == 500);
+    CHECK(c.risk[i].max_orders_per_second == 20);
+  }
+  CHECK(c.risk[1] == RiskConfig{.symbol = "PF_XBTUSD",
+                                .max_order_qty = "1",
+                                .max_order_notional = "100000",
+                                .max_position = "5",
+                                .max_open_orders = 50,
+                                .price_collar_bps = 500,
+                                .max_orders_per_second = 20,
+                                .max_loss = "5000",
+                                .max_drawdown = "7500"});
+}
+
+TEST_CASE(
+    "config/engine.example.toml loads and shows the defaults besides its example instruments and limits",
+    "[config][files]") {
   const std::filesystem::path path = config_dir() / "engine.example.toml";
   const EngineConfig c = load_config_file(path);
   const EngineConfig expected{
       .instruments =
           {{.symbol = "PI_XBTUSD", .tick_size = make_increment("0.5"), .size_step = make_increment("1")},
            {.symbol = "PF_XBTUSD", .tick_size = make_increment("1"), .size_step = make_increment("0.0001")}},
+      .risk = {{.symbol = "PI_XBTUSD",
+                .max_order_qty = "1000",
+                .max_order_notional = "1000",
+                .max_position = "5000",
+                .max_open_orders = 20,
+                .price_collar_bps = 200,
+                .max_orders_per_second = 5,
+                .max_loss = "0.01",
+                .max_drawdown = "0.02"},
+               {.symbol = "PF_XBTUSD",
+                .max_order_qty = "0.01",
+                .max_order_notional = "1000",
+                .max_position = "0.05",
+                .max_open_orders = 20,
+                .price_collar_bps = 200,
+                .max_orders_per_second = 5,
+                .max_loss = "500",
+                .max_drawdown = ""}},
       .source = path.string(),
   };
   CHECK(c == expected);

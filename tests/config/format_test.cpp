@@ -72,7 +72,35 @@ EngineConfig everything_changed() {
                       .backoff_jitter = 0.0,
                       .backoff_reset_after_ms = 0,
                       .max_message_bytes = 4096},
-      .sim = {.embedded = false, .seed = 9'223'372'036'854'775'807ULL},
+      .gateway = {.enabled = true,
+                  .rest_connections = 16,
+                  .request_timeout_ms = 100,
+                  .send_queue = 1,
+                  .dms_timeout_s = 86'400,
+                  .dms_refresh_s = 86'399,
+                  .unknown_orders = UnknownOrdersPolicy::Adopt,
+                  .shutdown_wait_ms = 0,
+                  .kill_switch_file = "/run/tickpath/HALT \"now\"",
+                  .kill_switch_poll_ms = 60'000,
+                  .max_orders = 64,
+                  .fill_memory = 1'024,
+                  .rate_budget = 1'000'000,
+                  .rate_window_ms = 1,
+                  .rate_guard_ms = 60'000,
+                  .cancel_reserve = 999'999},
+      .risk = {{.symbol = "pi_xbtusd",
+                .max_order_qty = "100",
+                .max_order_notional = "1e5",
+                .max_position = "1000",
+                .max_open_orders = 1'000'000,
+                .price_collar_bps = 10'000,
+                .max_orders_per_second = 1,
+                .max_loss = "0.000001",
+                .max_drawdown = "123456789.123456789"},
+               {.symbol = "PF_PEPEUSD", .max_order_qty = "5000"}},
+      .sim = {.embedded = false,
+              .seed = 9'223'372'036'854'775'807ULL,
+              .nonce_tolerance = std::int64_t{1} << 62},
       .source = "changed.toml",
   };
 }
@@ -114,7 +142,15 @@ TEST_CASE("format_config prints every key, defaults included, as TOML sections",
                              "ping_interval_ms = 20000\npong_timeout_ms = 10000\n"));
   CHECK_THAT(printed, Catch::Contains("\nbackoff_multiplier = 2.0\nbackoff_jitter = 0.2\n"));
   CHECK_THAT(printed,
+             Catch::Contains("\n[gateway]\nenabled = false\nrest_connections = 2\nrequest_timeout_ms = 5000\n"
+                             "send_queue = 1024\ndms_timeout_s = 60\ndms_refresh_s = 15\n"
+                             "unknown_orders = \"cancel\"\nshutdown_wait_ms = 5000\nkill_switch_file = \"\"\n"
+                             "kill_switch_poll_ms = 200\nmax_orders = 16384\nfill_memory = 65536\n"
+                             "rate_budget = 500\nrate_window_ms = 10000\nrate_guard_ms = 1000\n"
+                             "cancel_reserve = 100\n\n# no [[risk]]\n\n[sim]\n"));
+  CHECK_THAT(printed,
              Catch::Contains("\n[sim]\nembedded = true\nseed = 1\nlisten_address = \"127.0.0.1\"\n"));
+  CHECK_THAT(printed, Catch::Contains("\nnonce_check = \"increasing\"\nnonce_tolerance = 10000000\n"));
   CHECK_THAT(printed,
              Catch::Contains("\n# no [[sim.instruments]]\n\n# no [[sim.accounts]]\n\n[sim.market]\n"));
   CHECK_THAT(printed, Catch::EndsWith("\n[sim.faults]\nreject_fraction = 0.0\nrest_delay_ms = 0\n"
@@ -127,6 +163,19 @@ TEST_CASE("format_config prints instruments as an array of tables with exact inc
   CHECK_THAT(printed, Catch::Contains("\n[[instruments]]\nsymbol = \"PI_XBTUSD\"\ntick_size = \"0.5\"\n"
                                       "size_step = \"1\"\n\n[[instruments]]\nsymbol = \"PF_PEPEUSD\"\n"
                                       "tick_size = \"1e-10\"\nsize_step = \"1000\"\n"));
+}
+
+TEST_CASE("format_config prints risk limits as an array of tables with the decimals as written", "[config]") {
+  const std::string printed = format_config(everything_changed());
+  CHECK_THAT(printed, Catch::Contains("\n[[risk]]\nsymbol = \"pi_xbtusd\"\nmax_order_qty = \"100\"\n"
+                                      "max_order_notional = \"1e5\"\nmax_position = \"1000\"\n"
+                                      "max_open_orders = 1000000\nprice_collar_bps = 10000\n"
+                                      "max_orders_per_second = 1\nmax_loss = \"0.000001\"\n"
+                                      "max_drawdown = \"123456789.123456789\"\n\n[[risk]]\n"
+                                      "symbol = \"PF_PEPEUSD\"\nmax_order_qty = \"5000\"\n"
+                                      "max_order_notional = \"\"\n"));
+  CHECK_THAT(printed, Catch::Contains("\nunknown_orders = \"adopt\"\n"));
+  CHECK_THAT(printed, Catch::Contains("\nkill_switch_file = \"/run/tickpath/HALT \\\"now\\\"\"\n"));
 }
 
 TEST_CASE("format_config escapes strings so that they load back unchanged", "[config]") {

@@ -633,3 +633,339 @@ TEST_CASE("[sim] rules that span keys are checked", "[config][sim]") {
 
 }  // namespace
 }  // namespace tickpath::config
+
+namespace tickpath::config {
+namespace {
+
+constexpr std::string_view kXbtInstruments = R"([[instruments]]
+symbol = "PI_XBTUSD"
+tick_size = "0.5"
+size_step = "1"
+
+[[instruments]]
+symbol = "PF_XBTUSD"
+tick_size = "1"
+size_step = "0.0001"
+)";
+
+TEST_CASE("gateway defaults are off, with Kraken's dead man's switch timing and rate budget",
+          "[config][gateway]") {
+  const EngineConfig c = load_config_string("", "empty.toml");
+  const GatewayConfig& g = c.gateway;
+  CHECK_FALSE(g.enabled);
+  CHECK(g.rest_connections == 2);
+  CHECK(g.request_timeout_ms == 5'000);
+  CHECK(g.send_queue == 1'024);
+  CHECK(g.dms_timeout_s == 60);
+  CHECK(g.dms_refresh_s == 15);
+  CHECK(g.unknown_orders == UnknownOrdersPolicy::Cancel);
+  CHECK(g.shutdown_wait_ms == 5'000);
+  CHECK(g.kill_switch_file.empty());
+  CHECK(g.kill_switch_poll_ms == 200);
+  CHECK(g.max_orders == 16'384);
+  CHECK(g.fill_memory == 65'536);
+  CHECK(g.rate_budget == 500);
+  CHECK(g.rate_window_ms == 10'000);
+  CHECK(g.rate_guard_ms == 1'000);
+  CHECK(g.cancel_reserve == 100);
+  CHECK(c.risk.empty());
+}
+
+TEST_CASE("a [gateway] section loads as written and round-trips", "[config][gateway]") {
+  const EngineConfig c = load_config_string(R"([gateway]
+enabled = true
+rest_connections = 4
+request_timeout_ms = 100
+send_queue = 1048576
+dms_timeout_s = 0
+dms_refresh_s = 86400
+unknown_orders = "adopt"
+shutdown_wait_ms = 60000
+kill_switch_file = "/tmp/halt"
+kill_switch_poll_ms = 10
+max_orders = 64
+fill_memory = 1024
+rate_budget = 1
+rate_window_ms = 3600000
+rate_guard_ms = 0
+cancel_reserve = 0
+)",
+                                            "t.toml");
+  const GatewayConfig expected{.enabled = true,
+                               .rest_connections = 4,
+                               .request_timeout_ms = 100,
+                               .send_queue = 1'048'576,
+                               .dms_timeout_s = 0,
+                               .dms_refresh_s = 86'400,
+                               .unknown_orders = UnknownOrdersPolicy::Adopt,
+                               .shutdown_wait_ms = 60'000,
+                               .kill_switch_file = "/tmp/halt",
+                               .kill_switch_poll_ms = 10,
+                               .max_orders = 64,
+                               .fill_memory = 1'024,
+                               .rate_budget = 1,
+                               .rate_window_ms = 3'600'000,
+                               .rate_guard_ms = 0,
+                               .cancel_reserve = 0};
+  CHECK(c.gateway == expected);
+  CHECK(load_config_string(format_config(c), "t.toml") == c);
+}
+
+TEST_CASE("gateway values out of range are reported with the range", "[config][gateway]") {
+  CHECK(error_of("[gateway]\nrest_connections = 0\n") ==
+        "t.toml:2:20: gateway.rest_connections: out of range: must be between 1 and 16, got 0");
+  CHECK(error_of("[gateway]\nrest_connections = 17\n") ==
+        "t.toml:2:20: gateway.rest_connections: out of range: must be between 1 and 16, got 17");
+  CHECK(error_of("[gateway]\nrequest_timeout_ms = 99\n") ==
+        "t.toml:2:22: gateway.request_timeout_ms: out of range: must be between 100 and 600000, got 99");
+  CHECK(error_of("[gateway]\nsend_queue = 0\n") ==
+        "t.toml:2:14: gateway.send_queue: out of range: must be between 1 and 1048576, got 0");
+  CHECK(error_of("[gateway]\ndms_timeout_s = 86401\n") ==
+        "t.toml:2:17: gateway.dms_timeout_s: out of range: must be between 0 and 86400, got 86401");
+  CHECK(error_of("[gateway]\ndms_refresh_s = 0\n") ==
+        "t.toml:2:17: gateway.dms_refresh_s: out of range: must be between 1 and 86400, got 0");
+  CHECK(error_of("[gateway]\nshutdown_wait_ms = -1\n") ==
+        "t.toml:2:20: gateway.shutdown_wait_ms: out of range: must be between 0 and 60000, got -1");
+  CHECK(error_of("[gateway]\nkill_switch_poll_ms = 9\n") ==
+        "t.toml:2:23: gateway.kill_switch_poll_ms: out of range: must be between 10 and 60000, got 9");
+  CHECK(error_of("[gateway]\nmax_orders = 1000\n") ==
+        "t.toml:2:14: gateway.max_orders: out of range: must be a power of two between 64 and 1048576, got "
+        "1000");
+  CHECK(
+      error_of("[gateway]\nmax_orders = 32\n") ==
+      "t.toml:2:14: gateway.max_orders: out of range: must be a power of two between 64 and 1048576, got 32");
+  CHECK(error_of("[gateway]\nfill_memory = 1023\n") ==
+        "t.toml:2:15: gateway.fill_memory: out of range: must be between 1024 and 16777216, got 1023");
+  CHECK(error_of("[gateway]\nrate_budget = 0\n") ==
+        "t.toml:2:15: gateway.rate_budget: out of range: must be between 1 and 1000000, got 0");
+  CHECK(error_of("[gateway]\nrate_window_ms = 3600001\n") ==
+        "t.toml:2:18: gateway.rate_window_ms: out of range: must be between 1 and 3600000, got 3600001");
+  CHECK(error_of("[gateway]\nrate_guard_ms = 60001\n") ==
+        "t.toml:2:17: gateway.rate_guard_ms: out of range: must be between 0 and 60000, got 60001");
+  CHECK(error_of("[gateway]\ncancel_reserve = -1\n") ==
+        "t.toml:2:18: gateway.cancel_reserve: out of range: must be between 0 and 1000000, got -1");
+  CHECK(error_of("[gateway]\nenabled = \"yes\"\n") ==
+        "t.toml:2:11: gateway.enabled: expected a boolean (true or false), got a string");
+  CHECK(error_of("[gateway]\nkill_switch_file = \"a\\tb\"\n") ==
+        "t.toml:2:20: gateway.kill_switch_file: must not contain control characters");
+  CHECK(error_of("gateway = 1\n") == "t.toml:1:11: gateway: expected a table, got an integer");
+}
+
+TEST_CASE("an armed dead man's switch must be re-armed before it fires", "[config][gateway]") {
+  CHECK(error_of("[gateway]\ndms_timeout_s = 60\ndms_refresh_s = 60\n") ==
+        "t.toml:3:17: gateway.dms_refresh_s: must be less than dms_timeout_s (60) so that the dead man's "
+        "switch is re-armed before it fires, got 60");
+  // The refresh keeps its default (15) and is reported at the [gateway] table.
+  CHECK(error_of("[gateway]\ndms_timeout_s = 10\n") ==
+        "t.toml:1:1: gateway.dms_refresh_s: must be less than dms_timeout_s (10) so that the dead man's "
+        "switch is re-armed before it fires, got 15");
+  CHECK(load_config_string("[gateway]\ndms_timeout_s = 2\ndms_refresh_s = 1\n", "t.toml")
+            .gateway.dms_refresh_s == 1);
+  // Not armed: the refresh period does not matter.
+  CHECK(load_config_string("[gateway]\ndms_timeout_s = 0\ndms_refresh_s = 600\n", "t.toml")
+            .gateway.dms_timeout_s == 0);
+}
+
+TEST_CASE("the cancel reserve must leave part of the rate budget to new orders", "[config][gateway]") {
+  CHECK(
+      error_of("[gateway]\nrate_budget = 100\ncancel_reserve = 100\n") ==
+      "t.toml:3:18: gateway.cancel_reserve: must be less than rate_budget (100) so that new orders get some "
+      "of the budget, got 100");
+  CHECK(error_of("[gateway]\nrate_budget = 50\n") ==
+        "t.toml:1:1: gateway.cancel_reserve: must be less than rate_budget (50) so that new orders get some "
+        "of the budget, got 100");
+  CHECK(load_config_string("[gateway]\nrate_budget = 100\ncancel_reserve = 99\n", "t.toml")
+            .gateway.cancel_reserve == 99);
+}
+
+TEST_CASE("unknown_orders accepts 'cancel' and 'adopt' only", "[config][gateway]") {
+  CHECK(error_of("[gateway]\nunknown_orders = \"ignore\"\n") ==
+        "t.toml:2:18: gateway.unknown_orders: unknown value 'ignore'; accepted values: 'cancel', 'adopt'");
+  CHECK(load_config_string("[gateway]\nunknown_orders = \"cancel\"\n", "t.toml").gateway.unknown_orders ==
+        UnknownOrdersPolicy::Cancel);
+  CHECK(to_string(UnknownOrdersPolicy::Cancel) == "cancel");
+  CHECK(to_string(UnknownOrdersPolicy::Adopt) == "adopt");
+}
+
+TEST_CASE("unknown keys in [gateway] and [[risk]] are errors with a suggestion", "[config][gateway][risk]") {
+  CHECK(error_of("[gateway]\ndms_timeout = 60\n") ==
+        "t.toml:2:1: gateway.dms_timeout: unknown key (did you mean 'dms_timeout_s'?)");
+  CHECK(error_of("[gateway]\nenable = true\n") ==
+        "t.toml:2:1: gateway.enable: unknown key (did you mean 'enabled'?)");
+  CHECK(error_of(std::string(kXbtInstruments) + "[[risk]]\nsymbol = \"PF_XBTUSD\"\nmax_positon = \"1\"\n") ==
+        "t.toml:12:1: risk[0].max_positon: unknown key (did you mean 'max_position'?)");
+  CHECK_THAT(error_of(std::string(kXbtInstruments) + "[[risk]]\nsymbol = \"PF_XBTUSD\"\nleverage = 5\n"),
+             Catch::Contains("risk[0].leverage: unknown key (known keys here: symbol, max_order_qty, "
+                             "max_order_notional, max_position, max_open_orders, price_collar_bps, "
+                             "max_orders_per_second, max_loss, max_drawdown)"));
+  CHECK(error_of("[gatway]\nenabled = true\n") ==
+        "t.toml:1:2: gatway: unknown key (did you mean 'gateway'?)");
+}
+
+TEST_CASE("[[risk]] limits load as written, matching instruments case-insensitively", "[config][risk]") {
+  const EngineConfig c = load_config_string(std::string(kXbtInstruments) + R"(
+[[risk]]
+symbol = "pf_xbtusd"
+max_order_qty = "0.5"
+max_order_notional = "50000"
+max_position = "2.0001"
+max_open_orders = 10
+price_collar_bps = 250
+max_orders_per_second = 20
+max_loss = "1e3"
+max_drawdown = "1500.25"
+
+[[risk]]
+symbol = "PI_XBTUSD"
+max_position = "100000"
+)",
+                                            "t.toml");
+  REQUIRE(c.risk.size() == 2);
+  CHECK(c.risk[0] == RiskConfig{.symbol = "pf_xbtusd",
+                                .max_order_qty = "0.5",
+                                .max_order_notional = "50000",
+                                .max_position = "2.0001",
+                                .max_open_orders = 10,
+                                .price_collar_bps = 250,
+                                .max_orders_per_second = 20,
+                                .max_loss = "1e3",
+                                .max_drawdown = "1500.25"});
+  CHECK(c.risk[1] == RiskConfig{.symbol = "PI_XBTUSD", .max_position = "100000"});
+  CHECK(load_config_string(format_config(c), "t.toml") == c);
+}
+
+TEST_CASE("a [[risk]] symbol must be one of the instruments and have one entry", "[config][risk]") {
+  CHECK(error_of(std::string(kXbtInstruments) + "[[risk]]\nsymbol = \"PF_ETHUSD\"\n") ==
+        "t.toml:11:10: risk[0].symbol: 'PF_ETHUSD' is not one of the [[instruments]]");
+  CHECK(error_of(std::string(kXbtInstruments) +
+                 "[[risk]]\nsymbol = \"PF_XBTUSD\"\n[[risk]]\nsymbol = \"pf_xbtusd\"\nmax_loss = \"5\"\n") ==
+        "t.toml:13:10: risk[1].symbol: 'pf_xbtusd' already has limits in risk[0]; one [[risk]] per "
+        "instrument (symbols are compared case-insensitively)");
+  // Without any [[instruments]], every [[risk]] is unknown.
+  CHECK(error_of("[[risk]]\nsymbol = \"PF_XBTUSD\"\n") ==
+        "t.toml:2:10: risk[0].symbol: 'PF_XBTUSD' is not one of the [[instruments]]");
+  CHECK(error_of(std::string(kXbtInstruments) + "[[risk]]\nmax_loss = \"5\"\n") ==
+        "t.toml:10:1: risk[0].symbol: missing required key");
+  CHECK(error_of(std::string(kXbtInstruments) + "[[risk]]\nsymbol = \"PF XBT\"\n") ==
+        "t.toml:11:10: risk[0].symbol: may only contain A-Z a-z 0-9 _ . : / -");
+  CHECK(error_of("[risk]\nsymbol = \"PF_XBTUSD\"\n") ==
+        "t.toml:1:1: risk: expected an array of tables ([[risk]]), got a table");
+}
+
+TEST_CASE("a risk quantity limit off the instrument's size_step grid names the key, step and symbol",
+          "[config][risk]") {
+  const std::vector<ConfigIssue> issues = issues_of(std::string(kXbtInstruments) + R"(
+[[risk]]
+symbol = "PF_XBTUSD"
+max_order_qty = "0.00005"
+max_position = "1.23456"
+
+[[risk]]
+symbol = "PI_XBTUSD"
+max_order_qty = "10.5"
+max_order_notional = "10.5"
+max_loss = "0.00000001"
+)");
+  REQUIRE(issues.size() == 3);
+  CHECK(issues[0].to_string() ==
+        "t.toml:13:17: risk[0].max_order_qty: 0.00005 is not a multiple of size_step 0.0001 of PF_XBTUSD");
+  CHECK(issues[1].to_string() ==
+        "t.toml:14:16: risk[0].max_position: 1.23456 is not a multiple of size_step 0.0001 of PF_XBTUSD");
+  CHECK(issues[2].to_string() ==
+        "t.toml:18:17: risk[1].max_order_qty: 10.5 is not a multiple of size_step 1 of PI_XBTUSD");
+  // Money limits are not on any lot grid.
+  CHECK(load_config_string(std::string(kXbtInstruments) +
+                               "[[risk]]\nsymbol = \"PI_XBTUSD\"\nmax_order_notional = \"10.5\"\n"
+                               "max_loss = \"0.00000001\"\nmax_drawdown = \"0.5\"\n",
+                           "t.toml")
+            .risk.size() == 1);
+}
+
+TEST_CASE("a risk quantity too large for 64-bit lots is rejected", "[config][risk]") {
+  CHECK(error_of(std::string(kXbtInstruments) +
+                 "[[risk]]\nsymbol = \"PF_XBTUSD\"\nmax_position = \"100000000000000000\"\n") ==
+        "t.toml:12:16: risk[0].max_position: 100000000000000000 is too large: as lots of size_step 0.0001 of "
+        "PF_XBTUSD it does not fit in 64 bits");
+}
+
+TEST_CASE("risk decimal limits are positive decimal strings or empty", "[config][risk]") {
+  const auto with = [](std::string_view key, std::string_view value) {
+    return std::string(kXbtInstruments) + "[[risk]]\nsymbol = \"PF_XBTUSD\"\n" + std::string(key) + " = " +
+           std::string(value) + "\n";
+  };
+  constexpr std::string_view kNotPositive =
+      "is not a positive decimal number such as \"5\" or \"0.25\" (\"\" = no limit)";
+  CHECK(error_of(with("max_loss", "\"0\"")) ==
+        "t.toml:12:12: risk[0].max_loss: must be positive; write \"\" for no limit");
+  CHECK(error_of(with("max_drawdown", "\"0.000\"")) ==
+        "t.toml:12:16: risk[0].max_drawdown: must be positive; write \"\" for no limit");
+  CHECK(error_of(with("max_loss", "\"-100\"")) ==
+        "t.toml:12:12: risk[0].max_loss: " + std::string(kNotPositive));
+  CHECK(error_of(with("max_order_notional", "\"1,000\"")) ==
+        "t.toml:12:22: risk[0].max_order_notional: " + std::string(kNotPositive));
+  CHECK(error_of(with("max_position", "\".5\"")) ==
+        "t.toml:12:16: risk[0].max_position: " + std::string(kNotPositive));
+  CHECK(error_of(with("max_order_qty", "\"1e\"")) ==
+        "t.toml:12:17: risk[0].max_order_qty: " + std::string(kNotPositive));
+  CHECK(error_of(with("max_loss", "\"1234567890123456789\"")) ==
+        "t.toml:12:12: risk[0].max_loss: is not exact: a limit has at most 18 significant digits and an "
+        "exponent between -99 and 99");
+  // Numbers must be written as strings, like every exact decimal that is not an increment.
+  CHECK(error_of(with("max_loss", "5000")) ==
+        "t.toml:12:12: risk[0].max_loss: expected a string, got an integer");
+  CHECK(error_of(with("max_order_qty", "0.5")) ==
+        "t.toml:12:17: risk[0].max_order_qty: expected a string, got a float");
+  CHECK(load_config_string(with("max_loss", "\"\""), "t.toml").risk[0].max_loss.empty());
+}
+
+TEST_CASE("risk money limits fit the engine's billionths of a currency", "[config][risk]") {
+  const auto with = [](std::string_view key, std::string_view value) {
+    return std::string(kXbtInstruments) + "[[risk]]\nsymbol = \"PI_XBTUSD\"\n" + std::string(key) + " = " +
+           std::string(value) + "\n";
+  };
+  CHECK(error_of(with("max_loss", "\"0.0000000001\"")) ==
+        "t.toml:12:12: risk[0].max_loss: has more than 9 decimal places; amounts are kept in billionths of "
+        "the currency");
+  CHECK(error_of(with("max_order_notional", "\"1e10\"")) ==
+        "t.toml:12:22: risk[0].max_order_notional: is too large; amounts are kept in billionths of the "
+        "currency in 64 bits (up to about 9.2 billion)");
+  CHECK_THAT(error_of(with("max_drawdown", "\"1.0000000001\"")),
+             Catch::Contains("risk[0].max_drawdown: has more than 9 decimal places"));
+  CHECK(load_config_string(with("max_loss", "\"0.000000001\""), "t.toml").risk[0].max_loss == "0.000000001");
+  CHECK(load_config_string(with("max_order_notional", "\"9223372036.8547758\""), "t.toml")
+            .risk[0]
+            .max_order_notional == "9223372036.8547758");
+  // Quantities are not money: only their instrument's size_step bounds them.
+  CHECK(load_config_string(with("max_position", "\"1e12\""), "t.toml").risk[0].max_position == "1e12");
+}
+
+TEST_CASE("risk integer limits are range-checked", "[config][risk]") {
+  const auto with = [](std::string_view key, std::string_view value) {
+    return std::string(kXbtInstruments) + "[[risk]]\nsymbol = \"PF_XBTUSD\"\n" + std::string(key) + " = " +
+           std::string(value) + "\n";
+  };
+  CHECK(error_of(with("price_collar_bps", "10001")) ==
+        "t.toml:12:20: risk[0].price_collar_bps: out of range: must be between 0 and 10000, got 10001");
+  CHECK(error_of(with("max_open_orders", "-1")) ==
+        "t.toml:12:19: risk[0].max_open_orders: out of range: must be between 0 and 1000000, got -1");
+  CHECK(error_of(with("max_orders_per_second", "1000001")) ==
+        "t.toml:12:25: risk[0].max_orders_per_second: out of range: must be between 0 and 1000000, got "
+        "1000001");
+  CHECK(error_of(with("max_open_orders", "\"5\"")) ==
+        "t.toml:12:19: risk[0].max_open_orders: expected an integer, got a string");
+}
+
+TEST_CASE("sim.nonce_tolerance defaults to 10000000 and accepts 0 .. 2^62", "[config][sim]") {
+  CHECK(load_config_string("", "t.toml").sim.nonce_tolerance == 10'000'000);
+  CHECK(load_config_string("[sim]\nnonce_tolerance = 0\n", "t.toml").sim.nonce_tolerance == 0);
+  CHECK(load_config_string("[sim]\nnonce_tolerance = 4611686018427387904\n", "t.toml").sim.nonce_tolerance ==
+        std::int64_t{1} << 62);
+  CHECK(error_of("[sim]\nnonce_tolerance = 4611686018427387905\n") ==
+        "t.toml:2:19: sim.nonce_tolerance: out of range: must be between 0 and 4611686018427387904, got "
+        "4611686018427387905");
+  CHECK(error_of("[sim]\nnonce_tolerance = -1\n") ==
+        "t.toml:2:19: sim.nonce_tolerance: out of range: must be between 0 and 4611686018427387904, got -1");
+}
+
+}  // namespace
+}  // namespace tickpath::config

@@ -445,7 +445,9 @@ TEST_CASE("rest: cancelorder and cancelallorders", "[sim][venue]") {
 }
 
 TEST_CASE("rest: authentication failures and nonce rules", "[sim][venue]") {
-  Fixture f;
+  config::SimConfig c = make_config();
+  c.nonce_tolerance = 0;  // strictly increasing; the tolerance window is tested in venue_nonce_test.cpp
+  Fixture f(c);
   const std::string q = send_query("lmt", "PI_XBTUSD", "buy", "1", "49000");
   // No key.
   const std::string bare_target = "/derivatives/api/v3/sendorder?" + q;

@@ -150,7 +150,8 @@ struct SimAccountConfig {
 enum class SimInvalidProductReply : std::uint8_t { Alert, Error };
 // TOML: "orders_first", "fills_first": which private message of one execution goes out first.
 enum class SimPrivateOrder : std::uint8_t { OrdersFirst, FillsFirst };
-// TOML: "off" (Nonce header ignored), "increasing" (when sent, it must exceed the key's last one).
+// TOML: "off" (Nonce header ignored), "increasing" (when sent, it must exceed the key's highest
+// one, or lie less than SimConfig::nonce_tolerance below it and not have been used recently).
 enum class SimNonceCheck : std::uint8_t { Off, Increasing };
 // TOML: "random" (agents keep a moving book), "replay" (play replay_file), "none" (empty books).
 enum class SimActivityKind : std::uint8_t { Random, Replay, None };
@@ -196,6 +197,11 @@ struct SimConfig {
   std::string ca_out_file{"build/sim-ca.pem"};  // the certificate, written for clients to trust; "" = none
   bool control{true};                           // the /sim/v1/ control endpoint (faults, clock, state)
   SimNonceCheck nonce_check{SimNonceCheck::Increasing};
+  // Kraken "tolerates nonces that are out of order for a brief period" (protocol §4.2): requests
+  // signed microseconds apart and sent over several connections can arrive swapped. A nonce below
+  // the key's highest is accepted when it is less than this many nonce units below it and not one
+  // of the key's recent nonces; 0 = strictly increasing. 0 .. 2^62.
+  std::int64_t nonce_tolerance{10'000'000};
   bool lenient_signature{false};                 // also accept Authent computed over the decoded parameters
   std::int64_t rate_limit_budget{500};           // cost units per window per API key, 1 .. 1000000
   std::int64_t rate_limit_window_ms{10'000};     // sliding window, 1 .. 3600000
@@ -264,6 +270,73 @@ struct MarketDataConfig {
   friend bool operator==(const MarketDataConfig&, const MarketDataConfig&) = default;
 };
 
+// What reconciliation does with an order the venue reports open that the gateway did not send
+// (or no longer knows, e.g. after a restart). TOML: "cancel" (cancel it), "adopt" (track it as
+// ours). Cancel is the default: an order nobody owns keeps trading risk nobody watches.
+enum class UnknownOrdersPolicy : std::uint8_t { Cancel, Adopt };
+
+[[nodiscard]] std::string_view to_string(UnknownOrdersPolicy policy) noexcept;
+
+// [gateway]: the order gateway (signed order entry over REST, the private feed, the dead man's
+// switch, the kill switch). Rules checked by the loader besides the ranges: dms_refresh_s <
+// dms_timeout_s when the switch is armed (dms_timeout_s > 0), cancel_reserve < rate_budget.
+// Durations carry their unit in the name.
+struct GatewayConfig {
+  bool enabled{false};  // run the order gateway (needs venue credentials; the embedded sim provides them)
+  std::int64_t rest_connections{2};        // keep-alive HTTPS connections, 1 .. 16
+  std::int64_t request_timeout_ms{5'000};  // no answer by then: the order is Unknown until settled,
+                                           // 100 .. 600000
+  std::int64_t send_queue{1'024};          // requests waiting for a free connection, 1 .. 1048576
+  // Dead man's switch (cancelallordersafter, protocol §5.9): armed with dms_timeout_s and re-armed
+  // every dms_refresh_s; 0 = not armed, 0 .. 86400 (Kraken recommends 60 re-armed every 15-20).
+  std::int64_t dms_timeout_s{60};
+  std::int64_t dms_refresh_s{15};  // 1 .. dms_timeout_s - 1 when armed, else 1 .. 86400
+  UnknownOrdersPolicy unknown_orders{UnknownOrdersPolicy::Cancel};  // venue orders reconciliation finds
+                                                                    // that we do not know
+  std::int64_t shutdown_wait_ms{5'000};   // SIGINT/SIGTERM/fatal: cancel all, then wait at most this
+                                          // for the confirmation, 0 .. 60000
+  std::string kill_switch_file{};         // when this file exists: cancel all and halt (cancel-only)
+                                          // until reset; "" = no kill switch file
+  std::int64_t kill_switch_poll_ms{200};  // how often the file is checked (cold thread), 10 .. 60000
+  std::int64_t max_orders{16'384};        // live + recent orders kept, power of two, 64 .. 1048576
+  std::int64_t fill_memory{65'536};       // fill ids remembered for deduplication, 1024 .. 16777216
+  // The venue's REST cost budget as the gateway tracks it (protocol §5.3): rate_budget cost units
+  // per rate_window_ms, with the window taken rate_guard_ms longer on our side so that clock skew
+  // and in-flight requests cannot push the venue's count over; cancel_reserve of the units are
+  // kept for cancels, so a full budget never stops us from pulling orders.
+  std::int64_t rate_budget{500};        // 1 .. 1000000
+  std::int64_t rate_window_ms{10'000};  // 1 .. 3600000
+  std::int64_t rate_guard_ms{1'000};    // 0 .. 60000
+  std::int64_t cancel_reserve{100};     // 0 .. rate_budget - 1
+
+  friend bool operator==(const GatewayConfig&, const GatewayConfig&) = default;
+};
+
+// [[risk]]: pre-trade limits of one instrument. The symbol is one of [[instruments]] (compared
+// case-insensitively) and has at most one entry; an instrument without one has no limits.
+// Quantities and money are decimal TEXT in the instrument's units, exact like tick_size, and ""
+// means no limit; the loader checks that a limit is a positive decimal (at most 18 significant
+// digits), that quantity limits lie on the instrument's size_step grid and that money limits have
+// at most 9 decimal places and fit the engine's Money (billionths in an int64: about 9.2e9).
+// Integer limits use 0 for "no limit" / "off".
+struct RiskConfig {
+  std::string symbol{};                   // required
+  std::string max_order_qty{};            // per order: base units (PF_/FF_) or contracts (PI_/FI_); on the
+                                          // size_step grid
+  std::string max_order_notional{};       // per order, quote currency (USD)
+  std::string max_position{};             // absolute position including open orders on the same side; on
+                                          // the size_step grid
+  std::int64_t max_open_orders{0};        // 0 .. 1000000
+  std::int64_t price_collar_bps{0};       // a limit price at most this far from the book's mid, 0 .. 10000
+  std::int64_t max_orders_per_second{0};  // new + modify per rolling second, 0 .. 1000000
+  std::string max_loss{};      // settlement currency (USD for PF_/FF_, the coin for PI_/FI_): trading
+                               // halts when realised + unrealised - fees <= -max_loss
+  std::string max_drawdown{};  // same currency: trading halts when that total falls this far below
+                               // its peak
+
+  friend bool operator==(const RiskConfig&, const RiskConfig&) = default;
+};
+
 struct EngineConfig {
   EngineSection engine{};
   ThreadsConfig threads{};
@@ -271,6 +344,8 @@ struct EngineConfig {
   VenueConfig venue{};
   std::vector<InstrumentConfig> instruments{};
   MarketDataConfig market_data{};
+  GatewayConfig gateway{};
+  std::vector<RiskConfig> risk{};
   SimConfig sim{};
   std::string source{};  // name of the file (or string) it was loaded from; compared by ==
 

@@ -30,8 +30,11 @@
 //   * Signature: over query + body exactly as received (+ Nonce when the header is sent);
 //     lenient_signature also accepts it over percent_decode(query) + percent_decode(body).
 //     batchorder accepts `json=<raw JSON>` (ccxt) and `json=<percent-encoded JSON>`; a JSON-object
-//     body is accepted as parameters too. Nonce (nonce_check Increasing): equal to the key's last
-//     -> nonceDuplicate, lower -> nonceBelowThreshold; a non-numeric Nonce -> authenticationError.
+//     body is accepted as parameters too. Nonce (nonce_check Increasing; Kraken "tolerates nonces
+//     that are out of order for a brief period"): above the key's highest -> accepted; within
+//     nonce_tolerance below it and not among the last 1024 accepted -> accepted; a remembered one
+//     -> nonceDuplicate; older, or at/below a forgotten one -> nonceBelowThreshold; a non-numeric
+//     Nonce -> authenticationError.
 //   * Rate limit: per API key, sliding window; cost per §5.3 (batchorder 9 + instructions, fills
 //     25 with lastFillTime); checked after authentication; a refused request is not executed.
 //   * rest_drop_fraction executes the request and then drops the answer (the case a client must

@@ -81,6 +81,11 @@ inline constexpr std::array<EnumName<MarketDataFeed>, 4> kMarketDataFeedNames{{
     {MarketDataFeed::TickerLite, "ticker_lite"},
 }};
 
+inline constexpr std::array<EnumName<UnknownOrdersPolicy>, 2> kUnknownOrdersPolicyNames{{
+    {UnknownOrdersPolicy::Cancel, "cancel"},
+    {UnknownOrdersPolicy::Adopt, "adopt"},
+}};
+
 inline constexpr std::int64_t kMaxCpu = 1023;                // CPU_SETSIZE - 1
 inline constexpr std::int64_t kMaxRunSeconds = 315'360'000;  // ten years; ns still fit in int64
 inline constexpr std::int64_t kMaxSleepNs = 1'000'000'000;   // longer sleeps delay shutdown
@@ -206,6 +211,8 @@ inline constexpr std::array<EnumName<SimActivityKind>, 3> kSimActivityKindNames{
 }};
 
 inline constexpr std::int64_t kMaxSimDelayMs = 600'000;
+// Nonces are often epoch nanoseconds (~2^61 today); the bound keeps max - tolerance in range.
+inline constexpr std::int64_t kMaxNonceTolerance = std::int64_t{1} << 62;
 
 std::string check_host(std::string_view text);
 std::string check_decimal(std::string_view text);
@@ -268,6 +275,7 @@ void describe(V& v, T& s) {
   v.text("ca_out_file", s.ca_out_file, nullptr, {});
   v.boolean("control", s.control, {});
   v.choice("nonce_check", s.nonce_check, kSimNonceCheckNames, {});
+  v.integer("nonce_tolerance", s.nonce_tolerance, {.min = 0, .max = kMaxNonceTolerance}, {});
   v.boolean("lenient_signature", s.lenient_signature, {});
   v.integer("rate_limit_budget", s.rate_limit_budget, {.min = 1, .max = 1'000'000}, {});
   v.integer("rate_limit_window_ms", s.rate_limit_window_ms, {.min = 1, .max = kMaxWatchdogMs}, {});
@@ -288,6 +296,48 @@ void describe(V& v, T& s) {
   v.section("faults", s.faults);
 }
 
+inline constexpr std::int64_t kMaxDmsSeconds = 86'400;
+inline constexpr std::int64_t kMaxRiskCount = 1'000'000;
+
+// "" (no limit) or a positive decimal that parse_decimal reads exactly.
+std::string check_limit(std::string_view text);
+// check_limit, and a whole number of kMoneyResolution that fits in int64 (the engine's Money).
+inline constexpr Increment kMoneyResolution{.mantissa = 1, .exponent = -9};
+std::string check_money_limit(std::string_view text);
+
+template <class V, Cv<GatewayConfig> T>
+void describe(V& v, T& g) {
+  v.boolean("enabled", g.enabled, {});
+  v.integer("rest_connections", g.rest_connections, {.min = 1, .max = 16}, {});
+  v.integer("request_timeout_ms", g.request_timeout_ms, {.min = 100, .max = 600'000}, {});
+  v.integer("send_queue", g.send_queue, {.min = 1, .max = std::int64_t{1} << 20}, {});
+  v.integer("dms_timeout_s", g.dms_timeout_s, {.min = 0, .max = kMaxDmsSeconds}, {});
+  v.integer("dms_refresh_s", g.dms_refresh_s, {.min = 1, .max = kMaxDmsSeconds}, {});
+  v.choice("unknown_orders", g.unknown_orders, kUnknownOrdersPolicyNames, {});
+  v.integer("shutdown_wait_ms", g.shutdown_wait_ms, {.min = 0, .max = 60'000}, {});
+  v.text("kill_switch_file", g.kill_switch_file, nullptr, {});
+  v.integer("kill_switch_poll_ms", g.kill_switch_poll_ms, {.min = 10, .max = 60'000}, {});
+  v.integer("max_orders", g.max_orders, {.min = 64, .max = std::int64_t{1} << 20, .power_of_two = true}, {});
+  v.integer("fill_memory", g.fill_memory, {.min = 1'024, .max = std::int64_t{1} << 24}, {});
+  v.integer("rate_budget", g.rate_budget, {.min = 1, .max = 1'000'000}, {});
+  v.integer("rate_window_ms", g.rate_window_ms, {.min = 1, .max = kMaxWatchdogMs}, {});
+  v.integer("rate_guard_ms", g.rate_guard_ms, {.min = 0, .max = 60'000}, {});
+  v.integer("cancel_reserve", g.cancel_reserve, {.min = 0, .max = 1'000'000}, {});
+}
+
+template <class V, Cv<RiskConfig> T>
+void describe(V& v, T& r) {
+  v.text("symbol", r.symbol, check_symbol, {.required = true});
+  v.text("max_order_qty", r.max_order_qty, check_limit, {});
+  v.text("max_order_notional", r.max_order_notional, check_money_limit, {});
+  v.text("max_position", r.max_position, check_limit, {});
+  v.integer("max_open_orders", r.max_open_orders, {.min = 0, .max = kMaxRiskCount}, {});
+  v.integer("price_collar_bps", r.price_collar_bps, {.min = 0, .max = 10'000}, {});
+  v.integer("max_orders_per_second", r.max_orders_per_second, {.min = 0, .max = kMaxRiskCount}, {});
+  v.text("max_loss", r.max_loss, check_money_limit, {});
+  v.text("max_drawdown", r.max_drawdown, check_money_limit, {});
+}
+
 template <class V, Cv<EngineConfig> T>
 void describe(V& v, T& c) {
   v.section("engine", c.engine);
@@ -296,6 +346,8 @@ void describe(V& v, T& c) {
   v.section("venue", c.venue);
   v.table_array("instruments", c.instruments);
   v.section("market_data", c.market_data);
+  v.section("gateway", c.gateway);
+  v.table_array("risk", c.risk);
   v.section("sim", c.sim);
 }
 

@@ -92,13 +92,37 @@ struct Instr {
   std::optional<Price> low{};
 };
 
+// The Nonce rule of one API key (protocol §4.2: nonces must increase, but Kraken "tolerates nonces
+// that are out of order for a brief period", and a client signing on several connections sends
+// some out of order). A nonce above the highest seen is accepted. One below it is accepted when it
+// is less than `tolerance` below, was not used: it is neither one of the kRemembered last accepted
+// nonces nor at or below the highest nonce this memory has forgotten (which could have been it);
+// such nonces are BelowThreshold, as is any older one. Tolerance 0 = strictly increasing.
+class NonceMemory {
+ public:
+  enum class Verdict : std::uint8_t { Accepted, Duplicate, BelowThreshold };
+  static constexpr std::size_t kRemembered = 1024;
+
+  [[nodiscard]] Verdict accept(std::uint64_t nonce, std::uint64_t tolerance) noexcept;
+
+ private:
+  void remember(std::uint64_t nonce) noexcept;
+
+  bool any_{false};
+  std::uint64_t highest_{0};
+  bool forgot_{false};
+  std::uint64_t forgotten_max_{0};  // the highest nonce pushed out of recent_ (valid when forgot_)
+  std::array<std::uint64_t, kRemembered> recent_{};  // ring of the last accepted nonces
+  std::size_t next_{0};
+  std::size_t count_{0};
+};
+
 struct Key {
   std::string name{};
   std::string api_key{};
   std::optional<kf::Signer> signer{};
   AccountId account{0};
-  bool has_nonce{false};
-  std::uint64_t last_nonce{0};
+  NonceMemory nonces{};
   std::deque<std::pair<std::int64_t, std::int64_t>> window{};  // (time, cost)
   std::int64_t window_used{0};
   std::int64_t dms_trigger_ms{0};
