@@ -4,10 +4,13 @@
 //   tickpath --check-config FILE   validate FILE, print the effective config (secrets redacted)
 //   tickpath --version
 //
-// Run mode today: with [sim] embedded = true the exchange simulator starts inside this process
-// (its URLs replace venue.rest_url / ws_url, its certificate venue.ca_file when that is empty),
-// then the market-data feed runs against the venue and prints one status line per second, until
-// engine.run_seconds pass or SIGINT / SIGTERM. The order gateway and strategies are not built yet.
+// Run mode: with [sim] embedded = true the exchange simulator starts inside this process (its URLs
+// replace venue.rest_url / ws_url, its certificate venue.ca_file when that is empty, its generated
+// key the venue credentials). With [gateway] enabled = true the order gateway runs with the
+// market-data feed (app/trading.hpp: reconciliation, dead man's switch, kill switch on SIGUSR1 or
+// a file, halt reset on SIGUSR2, cancel-all with a bounded wait on SIGINT/SIGTERM); otherwise the
+// market-data feed alone prints one status line per second. Both until engine.run_seconds pass
+// or SIGINT / SIGTERM. Strategies are not built yet: nothing places orders on its own.
 //
 // Start-up and config errors are exceptions caught here once: printed, exit code 2 (STYLE B1.6a).
 
@@ -25,10 +28,12 @@
 #include <fmt/core.h>
 
 #include "tickpath/config/load.hpp"
+#include "tickpath/config/secrets.hpp"
 #include "tickpath/core/clock.hpp"
 #include "tickpath/sim/server.hpp"
 #include "tickpath/version.hpp"
 
+#include "app/trading.hpp"
 #include "md/feed_config.hpp"
 #include "md/live.hpp"
 
@@ -57,9 +62,17 @@ int check_config(const std::filesystem::path& file) {
 }
 
 volatile std::sig_atomic_t g_stop = 0;
+volatile std::sig_atomic_t g_kill = 0;
+volatile std::sig_atomic_t g_reset = 0;
 
-extern "C" void on_signal(int /*sig*/) {
-  g_stop = 1;
+extern "C" void on_signal(int sig) {
+  if (sig == SIGUSR1) {
+    g_kill = g_kill + 1;
+  } else if (sig == SIGUSR2) {
+    g_reset = g_reset + 1;
+  } else {
+    g_stop = 1;
+  }
 }
 
 int run(const std::filesystem::path& file) {
@@ -69,6 +82,8 @@ int run(const std::filesystem::path& file) {
              tickpath::config::format_config(cfg));
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
+  std::signal(SIGUSR1, on_signal);
+  std::signal(SIGUSR2, on_signal);
 
   std::optional<tickpath::sim::Server> sim;
   if (cfg.sim.embedded) {
@@ -83,11 +98,25 @@ int run(const std::filesystem::path& file) {
       cfg.venue.ca_file = e.ca_file;
     }
   }
-  fmt::print("tickpath: the order gateway and strategies are not built yet; running market data against {}\n",
-             cfg.venue.ws_url);
-  std::fflush(stdout);
   int code = kExitOk;
-  if (cfg.market_data.products.empty()) {
+  if (cfg.gateway.enabled) {
+    // The embedded simulator's key, or the configured one (secrets.hpp: environment or 0600 file).
+    tickpath::config::Credentials creds;
+    if (sim) {
+      creds.api_key = sim->accounts().front().api_key;
+      creds.api_secret = tickpath::config::SecretString(sim->accounts().front().api_secret_base64);
+    } else {
+      creds = tickpath::config::load_credentials(cfg.venue);
+    }
+    fmt::print(
+        "tickpath: order gateway on {} (key {}); strategies are not built yet, so nothing trades by "
+        "itself\n",
+        cfg.venue.rest_url, creds.api_key);
+    std::fflush(stdout);
+    code = tickpath::app::run_trading(cfg,
+                                      {.api_key = creds.api_key, .secret_base64 = creds.api_secret.reveal()},
+                                      {.stop = &g_stop, .kill = &g_kill, .reset = &g_reset});
+  } else if (cfg.market_data.products.empty()) {
     fmt::print("tickpath: market_data.products is empty; waiting for SIGINT/SIGTERM or run_seconds\n");
     const std::int64_t end = cfg.engine.run_seconds > 0
                                  ? tickpath::monotonic_ns() + cfg.engine.run_seconds * tickpath::kNsPerSecond
@@ -96,6 +125,8 @@ int run(const std::filesystem::path& file) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
   } else {
+    fmt::print("tickpath: [gateway] is not enabled; running market data against {}\n", cfg.venue.ws_url);
+    std::fflush(stdout);
     tickpath::calibrate_process_tsc_clock(std::chrono::milliseconds{50});
     code = tickpath::tools::md::run_live(tickpath::tools::md::make_registry(cfg),
                                          tickpath::tools::md::make_md_feed_config(cfg),
