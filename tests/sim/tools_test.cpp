@@ -397,4 +397,42 @@ TEST_CASE("the engine with an embedded simulator builds a valid book from its ma
   CHECK(valid);
 }
 
+TEST_CASE(
+    "the engine's order gateway: live against its simulator, kill switch by signal and file, clean shutdown",
+    "[sim][tools][gateway]") {
+  TempDir dir;
+  const std::string config = dir.file("engine.toml");
+  const std::string kill_file = dir.file("KILL");
+  write_file(config,
+             "[[instruments]]\nsymbol = \"PF_XBTUSD\"\ntick_size = \"1\"\nsize_step = \"0.0001\"\n"
+             "[market_data]\nproducts = [\"PF_XBTUSD\"]\nfeeds = [\"book\"]\n"
+             "[gateway]\nenabled = true\nkill_switch_file = \"" +
+                 kill_file + "\"\nkill_switch_poll_ms = 20\n" +
+                 "[[risk]]\nsymbol = \"PF_XBTUSD\"\nmax_order_qty = \"1\"\n"
+                 "[sim]\nembedded = true\nport = 0\nca_out_file = \"" +
+                 dir.file("ca.pem") + "\"\n",
+             std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  Child engine({TICKPATH_ENGINE_BIN, "--config", config});
+  auto seen = [&](std::string_view text) {
+    return engine.pump_until([&] { return contains(engine.out(), text); }, 30s);
+  };
+  INFO("stdout: " << engine.out() << "\nstderr: " << engine.err());
+  // Reconciled, dead man's switch armed.
+  REQUIRE(seen(R"("gateway":"live","feed":"ready","halted":false)"));
+  REQUIRE(engine.pump_until([&] { return contains(engine.out(), R"("dms_trigger_ms":1)"); },
+                            30s));  // epoch ms 1.7e12..
+  engine.signal(SIGUSR1);
+  CHECK(seen(R"("event":"kill_switch","gateway":"live","feed":"ready","halted":true)"));
+  engine.signal(SIGUSR2);
+  CHECK(seen(R"("event":"halt_reset","gateway":"live","feed":"ready","halted":false)"));
+  write_file(kill_file, "stop\n", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  CHECK(seen(R"("event":"kill_switch_file","gateway":"live","feed":"ready","halted":true)"));
+  engine.signal(SIGTERM);
+  const auto status = engine.wait(30s);
+  INFO(describe(status));
+  CHECK(exited_with(status, 0));
+  CHECK(contains(engine.out(), R"("event":"cancelled_all")"));
+  CHECK(contains(engine.out(), "tickpath: embedded simulator stopped"));
+}
+
 }  // namespace tickpath::sim
