@@ -294,7 +294,8 @@ TEST_CASE("gateway: place, modify, cancel and fills against the simulator", "[ga
           oms::Verdict::Accepted);
   CHECK(engine.state(buy) == oms::OrderState::PendingModify);
   REQUIRE(engine.run_until([&] {
-    return engine.state(buy) == oms::OrderState::Open && engine.order(buy)->price == Price{kBid - 10};
+    return engine.state(buy) == oms::OrderState::Open && engine.order(buy)->price == Price{kBid - 10} &&
+           !engine.order(buy)->has_inflight;
   }));
   const auto venue_price = venue.server->call(
       [](sim::Venue& v) { return v.exchange().open_orders(kTraderAccount).front().limit_price; });
@@ -444,7 +445,8 @@ TEST_CASE("gateway: a restarted engine reconciles the orders resting at the venu
   SECTION("cancelled") {
     Engine second(venue, oms::UnknownOrderPolicy::Cancel);
     REQUIRE(second.run_until([&] { return second.gateway->live(); }));
-    CHECK(second.recorder.alerts_of(oms::AlertKind::UnknownVenueOrder) == 3);
+    // Each is reported (the feed's snapshot and /openorders may both name one before its cancel lands).
+    CHECK(second.recorder.alerts_of(oms::AlertKind::UnknownVenueOrder) >= 3);
     REQUIRE(second.run_until([&] { return venue.open_orders() == 0; }));
     CHECK(second.gateway->oms().open_orders() == 0);
   }
@@ -487,7 +489,7 @@ TEST_CASE("gateway: a burst of 1000 order actions never makes the simulator answ
   CHECK(engine.gateway->counters().api_limit_exceeded == 0);
 }
 
-TEST_CASE("gateway: shutdown cancels everything and waits for the confirmation; the kill switch halts",
+TEST_CASE("gateway: shutdown cancels everything and waits for the confirmation, the kill switch halts",
           "[gateway][integration]") {
   Venue venue("shutdown");
   Engine engine(venue);

@@ -10,7 +10,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
-#include <new>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -18,112 +17,16 @@
 #include <vector>
 
 #include <catch2/catch.hpp>
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
 #include "tickpath/venue/kraken_futures/form.hpp"
 
+#include "support/alloc_counter.hpp"
+
 using namespace tickpath;
 using namespace tickpath::venue::kraken_futures;
 using oms::RequestKind;
-
-// ---------------------------------------------------------------------------------------------
-// Allocation counting for this test binary: operator new (every C++ allocation) and OpenSSL's own
-// allocator (installed before OpenSSL's first allocation, as tests/net/steady_state_test.cpp does).
-
-namespace {
-thread_local bool t_counting = false;
-thread_local std::uint64_t t_news = 0;
-thread_local std::uint64_t t_crypto_allocs = 0;
-bool g_crypto_hooks = false;
-
-void* crypto_malloc(std::size_t n, const char*, int) {
-  if (t_counting) {
-    ++t_crypto_allocs;
-  }
-  return std::malloc(n);
-}
-void* crypto_realloc(void* p, std::size_t n, const char*, int) {
-  if (t_counting) {
-    ++t_crypto_allocs;
-  }
-  return std::realloc(p, n);
-}
-void crypto_free(void* p, const char*, int) {
-  std::free(p);
-}
-__attribute__((constructor(101))) void install_crypto_hooks() {
-  g_crypto_hooks = CRYPTO_set_mem_functions(crypto_malloc, crypto_realloc, crypto_free) == 1;
-}
-}  // namespace
-
-void* operator new(std::size_t n) {
-  if (t_counting) {
-    ++t_news;
-  }
-  void* p = std::malloc(n == 0 ? 1 : n);
-  if (p == nullptr) {
-    throw std::bad_alloc();
-  }
-  return p;
-}
-void* operator new[](std::size_t n) {
-  return ::operator new(n);
-}
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
-  if (t_counting) {
-    ++t_news;
-  }
-  return std::malloc(n == 0 ? 1 : n);
-}
-void* operator new[](std::size_t n, const std::nothrow_t& tag) noexcept {
-  return ::operator new(n, tag);
-}
-void* operator new(std::size_t n, std::align_val_t align) {
-  if (t_counting) {
-    ++t_news;
-  }
-  const auto a = static_cast<std::size_t>(align);
-  void* p = std::aligned_alloc(a, (n + a - 1) / a * a);
-  if (p == nullptr) {
-    throw std::bad_alloc();
-  }
-  return p;
-}
-void* operator new[](std::size_t n, std::align_val_t align) {
-  return ::operator new(n, align);
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::size_t) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, const std::nothrow_t&) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, const std::nothrow_t&) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::align_val_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::align_val_t) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept {
-  std::free(p);
-}
 
 namespace {
 
@@ -410,7 +313,7 @@ TEST_CASE("editorder by venue id with a new size and price, byte for byte") {
             "orderId=f2af600b-5fe8-49be-8983-de874071563b&size=0.5&limitPrice=64999");
 }
 
-TEST_CASE("editorder by client id, price only; and with neither size nor price") {
+TEST_CASE("editorder by client id, price only, and with neither size nor price") {
   Fixture f;
   oms::Request r = of_kind(RequestKind::EditOrder);
   r.cli = cli("tp 42");
@@ -931,7 +834,7 @@ TEST_CASE(
             "symbol=PI_XBTUSD");
 }
 
-TEST_CASE("encoding is a pure function of request and nonce; a buffer is reused cleanly") {
+TEST_CASE("encoding is a pure function of request and nonce, a buffer is reused cleanly") {
   Fixture f;
   const oms::Request big = send_order(f.pi, Side::Buy, oms::OrderType::Limit, 100, 1);
   oms::Request small = of_kind(RequestKind::CancelAllAfter);
@@ -1068,9 +971,7 @@ TEST_CASE("1000 encodes of every kind and 100 batches allocate nothing") {
   std::size_t bytes = 0;
   std::size_t failures = 0;
 
-  t_news = 0;
-  t_crypto_allocs = 0;
-  t_counting = true;
+  tickpath::test::alloc_count_start();
   for (int i = 0; i < 1000; ++i) {
     const EncodedRequest e = f.encoder.encode(send, nonces.next(1'722'000'000'000'000'000 + i), f.buf);
     bytes += e.bytes.size();
@@ -1084,19 +985,18 @@ TEST_CASE("1000 encodes of every kind and 100 batches allocate nothing") {
     const EncodedRequest e = f.encoder.encode_batch(batch, nonces.next(0), f.buf);
     failures += e.ok() ? 0U : 1U;
   }
-  t_counting = false;
+  const tickpath::test::AllocCounts allocs = tickpath::test::alloc_count_stop();
 
   CHECK(failures == 0);
   CHECK(bytes > std::size_t{300'000});
-  CHECK(t_news == 0);
-  if (g_crypto_hooks) {
-    CHECK(t_crypto_allocs == 0);
+  CHECK(allocs.news == 0);
+  if (tickpath::test::crypto_alloc_hooks_installed()) {
+    CHECK(allocs.crypto_allocs == 0);
   } else {
     WARN("OpenSSL's allocator hook could not be installed; only operator new was counted");
   }
   // The counter itself works.
-  t_counting = true;
+  tickpath::test::AllocScope scope;
   std::vector<int> v(3);
-  t_counting = false;
-  CHECK(t_news == 1);
+  CHECK(scope.stop().news == 1);
 }
