@@ -1071,6 +1071,14 @@ void Oms::reconcile_open_order(const VenueOrder& order, std::int64_t now_ns) noe
 }
 
 void Oms::handle_unknown_venue_order(const VenueOrder& v, bool full, std::int64_t now_ns) noexcept {
+  if (v.order_id.valid) {
+    for (const RecentCancel& r : recent_cancels_) {
+      if (r.id == v.order_id && now_ns - r.sent_ns < kRecentCancelNs) {
+        ++counters_.unknown_venue_orders_repeated;
+        return;
+      }
+    }
+  }
   ++counters_.unknown_venue_orders;
   alert_venue(AlertKind::UnknownVenueOrder, v, v.qty.lots(), v.filled.lots(), now_ns);
   const Qty total = venue_total(v);
@@ -1120,6 +1128,10 @@ bool Oms::send_venue_cancel(const VenueOrder& v, std::int64_t now_ns) noexcept {
     }
   }
   if (sent) {
+    if (v.order_id.valid) {
+      recent_cancels_[recent_cancel_next_] = RecentCancel{v.order_id, now_ns};
+      recent_cancel_next_ = (recent_cancel_next_ + 1) % recent_cancels_.size();
+    }
     ++counters_.venue_cancels_sent;
   } else {
     ++counters_.venue_cancels_failed;

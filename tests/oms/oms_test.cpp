@@ -917,6 +917,28 @@ TEST_CASE("reconciliation holds new orders and modifies back but lets cancels th
   h.submit_new();
 }
 
+TEST_CASE("an unknown venue order named twice before its cancel lands is reported and cancelled once") {
+  Harness h;
+  h.oms.begin_reconcile(h.tick());
+  VenueOrder v;
+  v.order_id = venue_of(901);
+  v.instrument = kXbt;
+  v.side = Side::Buy;
+  v.price = Price{900};
+  v.qty = Qty{2};
+  // The feed's snapshot, then the /openorders row of the same reconciliation.
+  OrderUpdate u;
+  u.order = v;
+  u.has_order = true;
+  u.from_snapshot = true;
+  h.oms.on_order_update(u, h.tick());
+  h.oms.reconcile_open_order(v, h.tick());
+  h.oms.end_reconcile(h.tick());
+  REQUIRE(h.listener.count(AlertKind::UnknownVenueOrder) == 1);
+  REQUIRE(h.sink.sent.size() == 1);
+  REQUIRE(h.oms.counters().unknown_venue_orders_repeated == 1);
+}
+
 TEST_CASE("reconciliation cancels an unknown venue order under the cancel policy") {
   Harness h;
   h.oms.begin_reconcile(h.tick());

@@ -223,6 +223,7 @@ struct OmsCounters {
   std::uint64_t auto_cancels{0};  // cancels sent for orders a cancel-all could not cover
   std::uint64_t reconciles{0};
   std::uint64_t unknown_venue_orders{0};
+  std::uint64_t unknown_venue_orders_repeated{0};  // named again while our cancel of it was recent
   std::uint64_t adopted_orders{0};
   std::uint64_t venue_cancels_sent{0};
   std::uint64_t venue_cancels_failed{0};
@@ -421,6 +422,15 @@ class Oms {
   std::size_t live_{0};
   std::uint64_t epoch_{0};
   bool reconciling_{false};
+  // Unknown venue orders we sent a cancel for lately: the feed's snapshot and /openorders may both
+  // name one before the cancel lands; within kRecentCancelNs it is not reported or cancelled twice.
+  struct RecentCancel {
+    VenueOrderId id{};
+    std::int64_t sent_ns{0};
+  };
+  static constexpr std::int64_t kRecentCancelNs = 5'000'000'000;
+  std::array<RecentCancel, 64> recent_cancels_{};
+  std::size_t recent_cancel_next_{0};
   bool busy_{false};
   OmsCounters counters_{};
 };
