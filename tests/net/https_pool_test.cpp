@@ -4,32 +4,28 @@
 // so one server covers every answer shape, and it counts TCP accepts to prove connection reuse.
 //
 // The last test cases prove the steady-state contract the way tests/net/steady_state_test.cpp does
-// for the websocket session: operator new is replaced and libc's syscall wrappers are interposed
-// (counted per thread, only on the polling thread, only inside the measured window).
+// for the websocket session: operator new is replaced (tests/support/alloc_counter.hpp) and libc's
+// syscall wrappers are interposed (counted per thread, only on the polling thread, only inside the
+// measured window).
 
 #include "tickpath/net/https_pool.hpp"
 
 // Same GCC 12 diagnostics in Asio code as in src/net/ws_session.cpp (tsan preset only): a
 // -Wnull-dereference false positive in io_context's executor operator== and -Wtsan for Asio's
-// fences. Third-party code; silenced for this translation unit only. And -Wmismatched-new-delete:
-// at -O1 GCC inlines the operator delete replaced below (free) into Asio's shared_ptr code and
-// pairs it with the built-in notion of operator new, not with the replacement (malloc) it calls.
+// fences. Third-party code; silenced for this translation unit only.
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wnull-dereference"
 #pragma GCC diagnostic ignored "-Wtsan"
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 #endif
 
 #include <array>
 #include <atomic>
 #include <chrono>
-#include <cstdio>
 #include <cstdlib>
 #include <dlfcn.h>
 #include <functional>
 #include <mutex>
-#include <new>
 #include <optional>
 #include <poll.h>
 #include <sstream>
@@ -57,7 +53,6 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <catch2/catch.hpp>
-#include <openssl/crypto.h>
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
@@ -65,6 +60,7 @@
 #include "tickpath/net/tls_cert.hpp"
 
 #include "net/ws_test_server.hpp"
+#include "support/alloc_counter.hpp"
 #include "support/network.hpp"
 #include "support/samples.hpp"
 
@@ -101,11 +97,7 @@ constexpr std::array<const char*, kCallCount> kNames = {
     "ppoll",       "select",     "timerfd_settime", "nanosleep", "clock_nanosleep",
     "sched_yield", "getsockopt", "setsockopt",      "socket",    "connect"};
 
-thread_local bool t_counting = false;
-thread_local std::uint64_t t_news = 0;
 thread_local std::array<std::uint64_t, kCallCount> t_calls{};
-thread_local std::uint64_t t_crypto_allocs = 0;
-bool g_crypto_hooks = false;
 
 template <typename Fn>
 Fn real(const char* name) {
@@ -117,99 +109,9 @@ Fn real(const char* name) {
 }
 
 void count(Call c) noexcept {
-  if (t_counting) {
+  if (tickpath::test::alloc_counting()) {
     ++t_calls[static_cast<std::size_t>(c)];
   }
-}
-
-void* crypto_malloc(std::size_t n, const char*, int) {
-  if (t_counting) {
-    ++t_crypto_allocs;
-  }
-  return std::malloc(n);
-}
-void* crypto_realloc(void* p, std::size_t n, const char*, int) {
-  if (t_counting) {
-    ++t_crypto_allocs;
-  }
-  return std::realloc(p, n);
-}
-void crypto_free(void* p, const char*, int) {
-  std::free(p);
-}
-
-// Before any static initialiser that might touch OpenSSL (priority 101 runs first).
-__attribute__((constructor(101))) void install_crypto_hooks() {
-  g_crypto_hooks = CRYPTO_set_mem_functions(crypto_malloc, crypto_realloc, crypto_free) == 1;
-}
-
-}  // namespace
-
-void* operator new(std::size_t n) {
-  if (t_counting) {
-    ++t_news;
-  }
-  void* p = std::malloc(n == 0 ? 1 : n);
-  if (p == nullptr) {
-    throw std::bad_alloc();
-  }
-  return p;
-}
-void* operator new[](std::size_t n) {
-  return ::operator new(n);
-}
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
-  if (t_counting) {
-    ++t_news;
-  }
-  return std::malloc(n == 0 ? 1 : n);
-}
-void* operator new[](std::size_t n, const std::nothrow_t& tag) noexcept {
-  return ::operator new(n, tag);
-}
-void* operator new(std::size_t n, std::align_val_t align) {
-  if (t_counting) {
-    ++t_news;
-  }
-  const auto a = static_cast<std::size_t>(align);
-  void* p = std::aligned_alloc(a, (n + a - 1) / a * a);
-  if (p == nullptr) {
-    throw std::bad_alloc();
-  }
-  return p;
-}
-void* operator new[](std::size_t n, std::align_val_t align) {
-  return ::operator new(n, align);
-}
-void operator delete(void* p, std::align_val_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::align_val_t) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, const std::nothrow_t&) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, const std::nothrow_t&) noexcept {
-  std::free(p);
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::size_t) noexcept {
-  std::free(p);
 }
 
 #define TICKPATH_INTERPOSE(ret, name, params, args)    \
@@ -219,7 +121,6 @@ void operator delete[](void* p, std::size_t) noexcept {
     return fn args;                                    \
   }
 
-namespace {
 constexpr Call k_recv = kRecv, k_send = kSend, k_sendmsg = kSendmsg, k_recvmsg = kRecvmsg, k_read = kRead,
                k_write = kWrite, k_epoll_wait = kEpollWait, k_epoll_pwait = kEpollPwait,
                k_epoll_ctl = kEpollCtl, k_poll = kPoll, k_ppoll = kPpoll, k_select = kSelect,
@@ -1285,18 +1186,16 @@ Window measure(Pool& pool, Recorder& rec, std::size_t cycles) {
   const auto deadline = tickpath::monotonic_ns() + std::chrono::nanoseconds(20s).count();
   Window w;
   t_calls = {};
-  t_news = 0;
-  t_crypto_allocs = 0;
-  t_counting = true;
+  tickpath::test::alloc_count_start();
   while (rec.response_count - start < cycles && tickpath::monotonic_ns() < deadline) {
     if (pool.idle() > 0) {
       (void)pool.submit(++tag, bytes(req));
     }
     (void)pool.poll();
   }
-  t_counting = false;
-  w.news = t_news;
-  w.crypto_allocs = t_crypto_allocs;
+  const tickpath::test::AllocCounts allocs = tickpath::test::alloc_count_stop();
+  w.news = allocs.news;
+  w.crypto_allocs = allocs.crypto_allocs;
   w.calls = t_calls;
   w.responses = rec.response_count - start;
   w.failures = rec.failures.size() - failures;
@@ -1329,7 +1228,7 @@ TEST_CASE("the plain pool's steady state allocates nothing and only reads and wr
   const Window w = measure(pool, rec, 2000);
   check_steady(w, 2000);
   INFO(describe(w));
-  if (g_crypto_hooks) {
+  if (tickpath::test::crypto_alloc_hooks_installed()) {
     CHECK(w.crypto_allocs == 0);
   }
   CHECK(w.calls[kSendmsg] >= 2000);  // each request went out in one write
@@ -1349,7 +1248,7 @@ TEST_CASE("the TLS 1.2 pool's steady state: only OpenSSL's per-record-written al
   const Window w = measure(pool, rec, 2000);
   check_steady(w, 2000);
   INFO(describe(w));
-  if (g_crypto_hooks) {
+  if (tickpath::test::crypto_alloc_hooks_installed()) {
     CHECK(w.crypto_allocs <= 2 * w.calls[kSend]);  // independent of the 2000 answers read
   } else {
     WARN("OpenSSL allocation hooks could not be installed; OpenSSL allocations not counted");
@@ -1363,20 +1262,19 @@ TEST_CASE("the interposed wrappers and operator new see the connect path (the co
   Recorder rec;
   net::PlainHttpsPool pool(fast_config(server.url()), rec);
   t_calls = {};
-  t_news = 0;
-  t_counting = true;
+  tickpath::test::alloc_count_start();
   pool.start();
   const bool opened = poll_until(pool, [&] { return pool.idle() == 2; });
   const std::string big = request("/big/300000");  // grows a body buffer: one allocation
   const bool answered = opened && pool.submit(1, bytes(big)) && poll_until(pool, [&] { return rec.done(1); });
-  t_counting = false;
+  const tickpath::test::AllocCounts allocs = tickpath::test::alloc_count_stop();
   REQUIRE(opened);
   REQUIRE(answered);
   CHECK(t_calls[kSocket] >= 2);
   CHECK(t_calls[kConnect] >= 2);
   CHECK(t_calls[kPoll] >= 2);
   CHECK(t_calls[kGetsockopt] >= 2);
-  CHECK(t_news > 0);
+  CHECK(allocs.news > 0);
 }
 
 #if defined(__GNUC__) && !defined(__clang__)

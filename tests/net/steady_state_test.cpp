@@ -3,26 +3,26 @@
 // socket's own reads and writes.
 //
 // What this proves, on this binary: during the measured window, on the polling thread,
-//   * zero calls to operator new (replaced below) -- covers Asio, Beast, our code, libstdc++;
-//   * plain ws://: zero allocations by OpenSSL too (CRYPTO_set_mem_functions, installed before
-//     OpenSSL's first allocation; the test says so if it could not be installed);
+//   * zero calls to operator new (replaced by tests/support/alloc_counter.cpp) -- covers Asio,
+//     Beast, our code, libstdc++;
+//   * plain ws://: zero allocations by OpenSSL too (CRYPTO_set_mem_functions, installed by the same
+//     library before OpenSSL's first allocation; the test says so if it could not be installed);
 //   * wss://: OpenSSL 3.0's own record-layer mallocs, bounded exactly: with TLS 1.2 none per
 //     record read and two per record written (a ping); with TLS 1.3 one more per record read;
 //   * zero calls to the libc syscall wrappers interposed below other than recv/send/sendmsg/read/
 //     write on sockets: epoll_*, poll, select, timerfd_*, nanosleep, sched_yield, get/setsockopt,
 //     socket/connect/accept, ... (our code and Asio/Beast are linked statically into this
-//     executable, so their calls bind to these definitions).
+//     executable, so their calls bind to these definitions). They count while the allocation
+//     counter counts (alloc_count_start/stop), on the same thread.
 // What it does not prove: syscalls made without a libc wrapper (raw syscall(2), futex inside an
 // uncontended pthread mutex -- which by construction never enters the kernel here) or by a
 // wrapper not listed. A kernel-level count (strace -c -f on the poll loop) is the stronger check;
 // it is argued from the design in ws_session.hpp, not run in CI.
 
 #include <array>
-#include <atomic>
-#include <cstdio>
+#include <cstdint>
 #include <cstdlib>
 #include <dlfcn.h>
-#include <new>
 #include <poll.h>
 #include <sstream>
 #include <string>
@@ -35,13 +35,13 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
-#include <openssl/crypto.h>
 
 #include "tickpath/net/tls_cert.hpp"
 #include "tickpath/net/ws_session.hpp"
 
 #include "net/session_helpers.hpp"
 #include "net/ws_test_server.hpp"
+#include "support/alloc_counter.hpp"
 
 namespace {
 
@@ -76,12 +76,7 @@ constexpr std::array<const char*, kCallCount> kNames = {
     "sched_yield", "getsockopt", "setsockopt",      "socket",    "connect",
     "accept4"};
 
-thread_local bool t_counting = false;
-thread_local std::uint64_t t_news = 0;
 thread_local std::array<std::uint64_t, kCallCount> t_calls{};
-std::atomic<std::uint64_t> g_crypto_allocs_counted{0};
-thread_local std::uint64_t t_crypto_allocs = 0;
-bool g_crypto_hooks = false;
 
 template <typename Fn>
 Fn real(const char* name) {
@@ -93,102 +88,9 @@ Fn real(const char* name) {
 }
 
 void count(Call c) noexcept {
-  if (t_counting) {
+  if (tickpath::test::alloc_counting()) {
     ++t_calls[static_cast<std::size_t>(c)];
   }
-}
-
-void* crypto_malloc(std::size_t n, const char* file, int line) {
-  if (t_counting) {
-    ++t_crypto_allocs;
-    if (std::getenv("TICKPATH_TRACE_CRYPTO_ALLOCS") != nullptr) {
-      std::fprintf(stderr, "crypto alloc %zu at %s:%d\n", n, file, line);
-    }
-  }
-  return std::malloc(n);
-}
-void* crypto_realloc(void* p, std::size_t n, const char*, int) {
-  if (t_counting) {
-    ++t_crypto_allocs;
-  }
-  return std::realloc(p, n);
-}
-void crypto_free(void* p, const char*, int) {
-  std::free(p);
-}
-
-// Before any static initialiser that might touch OpenSSL (priority 101 runs first).
-__attribute__((constructor(101))) void install_crypto_hooks() {
-  g_crypto_hooks = CRYPTO_set_mem_functions(crypto_malloc, crypto_realloc, crypto_free) == 1;
-}
-
-}  // namespace
-
-void* operator new(std::size_t n) {
-  if (t_counting) {
-    ++t_news;
-  }
-  void* p = std::malloc(n == 0 ? 1 : n);
-  if (p == nullptr) {
-    throw std::bad_alloc();
-  }
-  return p;
-}
-void* operator new[](std::size_t n) {
-  return ::operator new(n);
-}
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
-  if (t_counting) {
-    ++t_news;
-  }
-  return std::malloc(n == 0 ? 1 : n);
-}
-void* operator new[](std::size_t n, const std::nothrow_t& tag) noexcept {
-  return ::operator new(n, tag);
-}
-void* operator new(std::size_t n, std::align_val_t align) {
-  if (t_counting) {
-    ++t_news;
-  }
-  const auto a = static_cast<std::size_t>(align);
-  void* p = std::aligned_alloc(a, (n + a - 1) / a * a);
-  if (p == nullptr) {
-    throw std::bad_alloc();
-  }
-  return p;
-}
-void* operator new[](std::size_t n, std::align_val_t align) {
-  return ::operator new(n, align);
-}
-void operator delete(void* p, std::align_val_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::align_val_t) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, const std::nothrow_t&) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, const std::nothrow_t&) noexcept {
-  std::free(p);
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::size_t) noexcept {
-  std::free(p);
 }
 
 #define TICKPATH_INTERPOSE(ret, name, params, args)    \
@@ -198,7 +100,6 @@ void operator delete[](void* p, std::size_t) noexcept {
     return fn args;                                    \
   }
 
-namespace {
 constexpr Call k_recv = kRecv, k_send = kSend, k_sendmsg = kSendmsg, k_recvmsg = kRecvmsg, k_read = kRead,
                k_write = kWrite, k_epoll_wait = kEpollWait, k_epoll_pwait = kEpollPwait,
                k_epoll_ctl = kEpollCtl, k_poll = kPoll, k_ppoll = kPpoll, k_select = kSelect,
@@ -264,16 +165,14 @@ Window measure(Session& session, Recorder& rec, std::size_t frames) {
   const std::uint64_t start_arena = session.counters().handler_heap_allocations;
   const auto deadline = tickpath::monotonic_ns() + std::chrono::nanoseconds(20s).count();
   t_calls = {};
-  t_news = 0;
-  t_crypto_allocs = 0;
-  t_counting = true;
+  tickpath::test::alloc_count_start();
   while ((rec.frame_count - start_frames < frames || session.counters().pongs_received < start_pongs + 2) &&
          tickpath::monotonic_ns() < deadline) {
     (void)session.poll();
   }
-  t_counting = false;
-  w.news = t_news;
-  w.crypto_allocs = t_crypto_allocs;
+  const tickpath::test::AllocCounts allocs = tickpath::test::alloc_count_stop();
+  w.news = allocs.news;
+  w.crypto_allocs = allocs.crypto_allocs;
   w.calls = t_calls;
   w.frames = rec.frame_count - start_frames;
   w.pongs = session.counters().pongs_received - start_pongs;
@@ -299,7 +198,7 @@ void check_steady(const Window& w) {
   REQUIRE(w.pongs >= 2);
   CHECK(w.news == 0);
   CHECK(w.arena_heap == 0);
-  if (g_crypto_hooks) {
+  if (tickpath::test::crypto_alloc_hooks_installed()) {
     CHECK(w.crypto_allocs == 0);
   } else {
     WARN("OpenSSL allocation hooks could not be installed; OpenSSL allocations not counted");
@@ -394,15 +293,14 @@ TEST_CASE("the interposed wrappers see the connect path (the counters work)", "[
   Recorder rec;
   net::PlainWsSession session(config, rec);
   t_calls = {};
-  t_news = 0;
-  t_counting = true;
+  tickpath::test::alloc_count_start();
   session.start();
   const bool opened = net::test::poll_until(session, [&] { return rec.opens == 1; });
-  t_counting = false;
+  const tickpath::test::AllocCounts allocs = tickpath::test::alloc_count_stop();
   REQUIRE(opened);
   CHECK(t_calls[kSocket] >= 1);
   CHECK(t_calls[kConnect] >= 1);
   CHECK(t_calls[kPoll] >= 1);
   CHECK(t_calls[kGetsockopt] >= 1);
-  CHECK(t_news > 0);  // connecting allocates (the websocket stream, the HTTP upgrade)
+  CHECK(allocs.news > 0);  // connecting allocates (the websocket stream, the HTTP upgrade)
 }
