@@ -34,6 +34,7 @@
 
 #include "sim/server_test_support.hpp"
 #include "sim/sim_client.hpp"
+#include "support/alloc_counter.hpp"
 
 namespace kf = tickpath::venue::kraken_futures;
 namespace oms = tickpath::oms;
@@ -519,6 +520,64 @@ TEST_CASE("gateway: shutdown cancels everything and waits for the confirmation, 
     CHECK(engine.state(a) == oms::OrderState::Cancelled);
     CHECK(engine.state(b) == oms::OrderState::Cancelled);
   }
+}
+
+// The hot path's promise (ARCHITECTURE.md §1): once warm, placing and cancelling orders through the
+// gateway -- risk, budget, state machine, encoding, signing, the HTTPS pool, the answers and the
+// private feed's messages -- allocates nothing on the engine's thread. Counting is per thread, so
+// the simulator's own thread does not count. (OpenSSL's per-record mallocs are counted apart.)
+TEST_CASE("gateway: placing and cancelling orders allocates nothing on the engine thread once warm",
+          "[gateway][integration]") {
+  Venue venue("alloc");
+  Engine engine(venue);
+  REQUIRE(engine.run_until([&] { return engine.gateway->live() && engine.gateway->dms_trigger_ms() > 0; }));
+  engine.recorder.events.reserve(10'000);
+  engine.recorder.fills.reserve(1'000);
+  engine.recorder.alerts.reserve(1'000);
+  kf::TlsGateway& gw = *engine.gateway;
+
+  // One place + cancel round trip with plain loops (no std::function, no Catch macro inside).
+  auto cycle = [&gw](std::int64_t price) noexcept {
+    const std::int64_t deadline = tickpath::monotonic_ns() + 10 * tickpath::kNsPerSecond;
+    const oms::SubmitResult r = gw.submit(
+        oms::OrderAction::new_order(kPfXbt, Side::Buy, oms::OrderType::Limit, Price{price}, Qty{10}));
+    if (r.verdict != oms::Verdict::Accepted) {
+      return false;
+    }
+    auto settled = [&](oms::OrderState s) {
+      const oms::Order* o = gw.oms().find(r.order);
+      return o != nullptr && o->state == s && !o->has_inflight;
+    };
+    while (!settled(oms::OrderState::Open)) {
+      if (tickpath::monotonic_ns() > deadline) {
+        return false;
+      }
+      (void)gw.poll();
+    }
+    if (gw.submit(oms::OrderAction::cancel(r.order)).verdict != oms::Verdict::Accepted) {
+      return false;
+    }
+    while (gw.oms().find(r.order)->state != oms::OrderState::Cancelled) {
+      if (tickpath::monotonic_ns() > deadline) {
+        return false;
+      }
+      (void)gw.poll();
+    }
+    return true;
+  };
+  for (int i = 0; i < 3; ++i) {  // warm-up: buffers grow to their working size
+    REQUIRE(cycle(kBid - i));
+  }
+  constexpr int kCycles = 10;  // 20 requests, 200 of the 500 budget units
+  int done = 0;
+  tickpath::test::alloc_count_start();
+  for (int i = 0; i < kCycles; ++i) {
+    done += cycle(kBid - 10 - i) ? 1 : 0;
+  }
+  const tickpath::test::AllocCounts counts = tickpath::test::alloc_count_stop();
+  REQUIRE(done == kCycles);
+  CHECK(counts.news == 0);
+  CHECK(venue.open_orders() == 0);
 }
 
 #ifdef TICKPATH_GATEWAY_CHILD_BIN
