@@ -278,6 +278,27 @@ TEST_CASE("gateway: reconciles at start, arms the dead man's switch and goes liv
   CHECK(engine.gateway->counters().dms_armed >= 1);
 }
 
+TEST_CASE("gateway: the dead man's switch is re-armed every refresh period and keeps orders alive",
+          "[gateway][integration]") {
+  Venue venue("dmsrefresh");
+  Engine engine(venue, oms::UnknownOrderPolicy::Cancel, [](kf::GatewayConfig& c) {
+    c.dms_timeout = std::chrono::seconds{2};
+    c.dms_refresh = std::chrono::seconds{1};
+  });
+  REQUIRE(engine.run_until([&] { return engine.gateway->live() && engine.gateway->dms_trigger_ms() > 0; }));
+  const std::int64_t first = engine.gateway->dms_trigger_ms();
+  const oms::OrderId id = engine.place(Side::Buy, kBid, 100);
+  REQUIRE(engine.wait_state(id, oms::OrderState::Open));
+  // Past the first trigger time: only the refreshes keep the order resting.
+  engine.run_for(std::chrono::milliseconds{3500});
+  CHECK(engine.gateway->counters().dms_armed >= 3);
+  CHECK(engine.gateway->dms_trigger_ms() >= first + 2000);
+  CHECK(engine.gateway->counters().dms_failures == 0);
+  CHECK(engine.state(id) == oms::OrderState::Open);
+  CHECK(venue.open_orders() == 1);
+  CHECK(venue.stats().dead_man_switch_fired == 0);
+}
+
 TEST_CASE("gateway: place, modify, cancel and fills against the simulator", "[gateway][integration]") {
   Venue venue("flow");
   Engine engine(venue);
