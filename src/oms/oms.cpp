@@ -26,21 +26,6 @@ std::size_t checked_capacity(std::size_t max_orders) {
   return capacity;
 }
 
-// The request may or may not have been processed: wait for the feed, a query or reconciliation.
-[[nodiscard]] bool outcome_unknown(RequestError e) noexcept {
-  switch (e) {
-    case RequestError::Timeout:
-    case RequestError::ConnectionLost:
-    case RequestError::ServerError:
-    case RequestError::NotJson:
-    case RequestError::Malformed:
-    case RequestError::Other:
-      return true;
-    default:
-      return false;
-  }
-}
-
 // Reasons the venue removes an order for a rule rather than a cancel (§6.10; gocryptotrader maps
 // them to rejected).
 [[nodiscard]] bool rule_removal(UpdateReason r) noexcept {

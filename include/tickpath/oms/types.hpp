@@ -229,6 +229,22 @@ enum class RequestError : std::uint8_t {
   Other,            // any other error code (counted)
 };
 
+// Whether the venue may or may not have processed a request that failed this way: the order waits
+// (Unknown) for the private feed, a query or reconciliation to tell.
+[[nodiscard]] constexpr bool outcome_unknown(RequestError e) noexcept {
+  switch (e) {
+    case RequestError::Timeout:
+    case RequestError::ConnectionLost:
+    case RequestError::ServerError:
+    case RequestError::NotJson:
+    case RequestError::Malformed:
+    case RequestError::Other:
+      return true;
+    default:
+      return false;
+  }
+}
+
 // Which request an answer belongs to.
 enum class RequestKind : std::uint8_t {
   SendOrder = 0,

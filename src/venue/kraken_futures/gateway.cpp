@@ -124,10 +124,7 @@ int Gateway<Transport>::poll() noexcept {
 
 template <typename Transport>
 oms::SubmitResult Gateway<Transport>::submit(const oms::OrderAction& action) noexcept {
-  if (TICKPATH_UNLIKELY(phase_ == GatewayPhase::Stopping || phase_ == GatewayPhase::Stopped) &&
-      action.kind != oms::ActionKind::Cancel && action.kind != oms::ActionKind::CancelAll) {
-    return oms::SubmitResult{oms::Verdict::Risk, oms::RiskVerdict::Halted, 0};
-  }
+  // After begin_shutdown() the OMS is halted: new orders and edits are refused there.
   return oms_.submit(action, monotonic_ns());
 }
 
@@ -294,8 +291,8 @@ void Gateway<Transport>::on_failure(std::uint64_t tag, net::HttpFailure failure,
     reply.kind = slot.request.kind;
     reply.error = to_request_error(failure);
     oms_.on_reply(reply, now);
-    if (reply.error != oms::RequestError::NotSent) {
-      want_reconcile(now);  // the outcome is unknown: ask the venue after a while
+    if (oms::outcome_unknown(reply.error)) {
+      want_reconcile(now);  // the OMS holds the order Unknown: ask the venue after a while
     }
   } else if (slot.round == reconcile_round_) {
     query_failed(slot.request, now);
@@ -327,15 +324,8 @@ void Gateway<Transport>::handle_order_answer(const InFlight& slot, unsigned stat
     cancel_all_confirmed_ = true;
   }
   oms_.on_reply(reply, now_ns);
-  switch (reply.error) {
-    case oms::RequestError::ServerError:
-    case oms::RequestError::NotJson:
-    case oms::RequestError::Malformed:
-    case oms::RequestError::Other:
-      want_reconcile(now_ns);  // the OMS holds the order Unknown: ask the venue after a while
-      break;
-    default:
-      break;
+  if (oms::outcome_unknown(reply.error)) {
+    want_reconcile(now_ns);  // the OMS holds the order Unknown: ask the venue after a while
   }
 }
 
@@ -446,7 +436,6 @@ void Gateway<Transport>::finish_query(unsigned query, std::int64_t now_ns) noexc
   if (queries_pending_ == 0 && phase_ == GatewayPhase::Reconciling) {
     oms_.end_reconcile(now_ns);
     ++counters_.reconciliations;
-    first_reconcile_done_ = true;
     phase_ = GatewayPhase::Live;
   }
 }

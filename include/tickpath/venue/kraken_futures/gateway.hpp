@@ -227,7 +227,6 @@ class Gateway final : private oms::RequestSink, private net::HttpsHandler, priva
   std::uint64_t next_tag_{1};
   // reconciliation
   unsigned queries_pending_{0};
-  bool first_reconcile_done_{false};
   bool reconcile_wanted_{
       false};  // a new round once reconcile_at_ns_ passes (unknown outcomes, failed queries)
   std::int64_t reconcile_at_ns_{0};
