@@ -16,6 +16,7 @@
 
 #include "tickpath/core/decimal.hpp"
 #include "tickpath/sim/uuid.hpp"
+#include "tickpath/venue/kraken_futures/order_encoder.hpp"
 
 namespace tickpath::sim::detail {
 
@@ -95,7 +96,7 @@ inline void append_double(std::string& out, double v) {
          std::pow(10.0, static_cast<double>(increment.exponent));
 }
 
-// Howard Hinnant's days_from_civil / civil_from_days (proleptic Gregorian, 1970-01-01 = day 0).
+// Howard Hinnant's days_from_civil (proleptic Gregorian, 1970-01-01 = day 0).
 [[nodiscard]] inline std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) noexcept {
   y -= m <= 2 ? 1 : 0;
   const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -105,36 +106,16 @@ inline void append_double(std::string& out, double v) {
   return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
 }
 
-struct Civil {
-  std::int64_t year;
-  unsigned month;
-  unsigned day;
-};
-
-[[nodiscard]] inline Civil civil_from_days(std::int64_t z) noexcept {
-  z += 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  return {y + (m <= 2 ? 1 : 0), m, d};
-}
-
-// "2026-09-25T17:54:01.754Z" (REST times: ISO-8601 UTC with milliseconds).
+// "2026-09-25T17:54:01.754Z" (REST times: ISO-8601 UTC with milliseconds), the encoder's formatter.
+// Outside its 1970..9999 range (a clock moved absurdly far) the epoch milliseconds are written.
 inline void append_iso_raw(std::string& out, std::int64_t ms) {
-  std::int64_t days = ms / 86'400'000;
-  std::int64_t rem = ms % 86'400'000;
-  if (rem < 0) {
-    rem += 86'400'000;
-    --days;
+  char text[venue::kraken_futures::kIsoMillisLength];
+  const std::size_t n = venue::kraken_futures::format_iso_millis(ms, text);
+  if (n == 0) {
+    fmt::format_to(std::back_inserter(out), "{}", ms);
+    return;
   }
-  const Civil c = civil_from_days(days);
-  fmt::format_to(std::back_inserter(out), "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", c.year, c.month,
-                 c.day, rem / 3'600'000, (rem / 60'000) % 60, (rem / 1000) % 60, rem % 1000);
+  out.append(text, n);
 }
 
 inline void append_iso(std::string& out, std::int64_t ms) {
