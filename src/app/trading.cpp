@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -17,6 +18,8 @@
 
 #include "tickpath/core/clock.hpp"
 #include "tickpath/core/decimal_value.hpp"
+#include "tickpath/engine/idle.hpp"
+#include "tickpath/engine/threads.hpp"
 #include "tickpath/net/https_get.hpp"
 #include "tickpath/oms/client_id.hpp"
 #include "tickpath/oms/positions.hpp"
@@ -173,8 +176,13 @@ int run_on(const config::EngineConfig& cfg, const InstrumentRegistry& registry,
     }
   };
 
-  int code = 0;
-  try {
+  // The duty cycle runs on this thread, placed and idled as [threads.hot] says (engine/idle.hpp).
+  const config::ThreadConfig& hot = cfg.threads.hot;
+  engine::set_current_thread_name(hot.name);
+  if (const std::error_code ec = engine::pin_current_thread(hot.cpu)) {
+    throw std::system_error(ec, fmt::format("threads.hot: cannot pin to CPU {}", hot.cpu));
+  }
+  auto duty_cycle = [&](auto idle) {
     while (*controls.stop == 0 && monotonic_ns() < end_ns) {
       int work = gateway.poll();
       if (md) {
@@ -218,9 +226,24 @@ int run_on(const config::EngineConfig& cfg, const InstrumentRegistry& registry,
         next_status_ns += kNsPerSecond;
         print_status("status");
       }
-      if (work == 0) {
-        std::this_thread::sleep_for(std::chrono::microseconds{50});  // until threads are pinned (#engine)
-      }
+      idle.idle(work);
+    }
+  };
+  int code = 0;
+  try {
+    switch (hot.idle) {
+      case config::IdleKind::BusySpin:
+        duty_cycle(engine::BusySpinIdle{});
+        break;
+      case config::IdleKind::Backoff:
+        duty_cycle(engine::BackoffIdle{{.spin_count = hot.spin_count,
+                                        .yield_count = hot.yield_count,
+                                        .min_sleep_ns = hot.min_sleep_ns,
+                                        .max_sleep_ns = hot.max_sleep_ns}});
+        break;
+      case config::IdleKind::Sleep:
+        duty_cycle(engine::SleepIdle{hot.sleep_ns});
+        break;
     }
   } catch (const std::exception& e) {
     fmt::print(stderr, "tickpath: fatal: {}; cancelling every order\n", e.what());

@@ -405,6 +405,7 @@ TEST_CASE(
   const std::string kill_file = dir.file("KILL");
   write_file(config,
              "[[instruments]]\nsymbol = \"PF_XBTUSD\"\ntick_size = \"1\"\nsize_step = \"0.0001\"\n"
+             "[threads.hot]\nidle = \"backoff\"\n"
              "[market_data]\nproducts = [\"PF_XBTUSD\"]\nfeeds = [\"book\"]\n"
              "[gateway]\nenabled = true\nkill_switch_file = \"" +
                  kill_file + "\"\nkill_switch_poll_ms = 20\n" +
